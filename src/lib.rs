@@ -1,0 +1,13 @@
+//! keygate: a fast secret scanner for files and git history.
+//!
+//! Data flows one way: [`source`] turns files, the index or history into
+//! bytes with provenance; [`detect`] turns bytes into matches using a
+//! [`rules::RuleSet`]; [`scan`] drives the two and builds [`Finding`]s;
+//! [`verify`] checks credentials live; [`report`] prints findings.
+
+pub mod detect;
+pub mod finding;
+pub mod rules;
+pub mod verify;
+
+pub use finding::{CommitInfo, Finding, Verification};

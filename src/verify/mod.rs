@@ -1,0 +1,1 @@
+//! Live verification of credentials (AWS STS GetCallerIdentity).
