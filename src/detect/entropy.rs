@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn random_looking_key_beats_placeholder() {
-        assert!(shannon_entropy(b"wkEJ3PEVVIPcP4Y7p4tD14z4gzM+jppZxO4z7Kdc") > 4.5);
+        assert!(shannon_entropy(b"wkEJ3PEVVIPcP4Y7p4tD14z4gzM+jppZxO4z7Kdc") > 4.0);
         assert!(shannon_entropy(b"XXXXXXXXXXXXXXXXXXXX") < 0.5);
     }
 }

@@ -71,7 +71,8 @@ impl Detector {
 
     /// Finds every reportable secret in `hay`. `path` feeds path allowlists.
     pub fn detect(&self, hay: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
-        self.prefilter.windows(hay, &self.windows, &mut scratch.windows);
+        self.prefilter
+            .windows(hay, &self.windows, &mut scratch.windows);
         let mut found = Vec::new();
         for w in &scratch.windows {
             let rule = &self.rules.rules[w.rule];
@@ -110,7 +111,12 @@ impl Detector {
             } else {
                 whole.end() + 1
             };
-            let Some(secret) = caps.get(rule.secret_group) else {
+            let secret = match rule.secret_group {
+                Some(g) => caps.get(g),
+                None if caps.len() == 1 => Some(whole),
+                None => caps.iter().skip(1).flatten().next(),
+            };
+            let Some(secret) = secret else {
                 continue;
             };
             if secret.is_empty() {
@@ -147,7 +153,8 @@ impl Detector {
             line,
             path,
         };
-        if rule.allowlist.allows(&cand) || self.rules.global_allowlists.iter().any(|a| a.allows(&cand))
+        if rule.allowlist.allows(&cand)
+            || self.rules.global_allowlists.iter().any(|a| a.allows(&cand))
         {
             return None;
         }

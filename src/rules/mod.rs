@@ -26,7 +26,9 @@ pub struct Rule {
     pub description: String,
     pub keywords: Vec<String>,
     pub regex: Regex,
-    pub secret_group: usize,
+    /// The capture group holding the secret; `None` means the first group
+    /// that took part in the match (whole match if the regex has no group).
+    pub secret_group: Option<usize>,
     pub min_entropy: Option<f64>,
     pub window: usize,
     pub fallback: bool,
@@ -172,12 +174,9 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
     }
     let regex = compile_regex(&r.regex).with_context(|| ctx("regex"))?;
     let secret_group = match r.secret_group {
-        Some(g) if g < regex.captures_len() => g,
+        Some(g) if g < regex.captures_len() => Some(g),
         Some(g) => bail!("{}: the regex has no group {g}", ctx("secret_group")),
-        None => regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
-            .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 }),
+        None => regex.capture_names().position(|n| n == Some("secret")),
     };
     if r.keywords.iter().any(|k| k.is_empty()) {
         bail!("{}: empty keyword", ctx("keywords"));

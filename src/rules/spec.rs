@@ -26,7 +26,8 @@ pub struct RuleSpec {
     pub keywords: Vec<String>,
     pub regex: String,
     /// Which capture group holds the secret. Default: the group named
-    /// `secret`, else group 1, else the whole match.
+    /// `secret`, else the first group that took part in the match (so
+    /// alternatives can each capture), else the whole match.
     #[serde(default)]
     pub secret_group: Option<usize>,
     #[serde(default)]

@@ -1,0 +1,184 @@
+use super::*;
+use crate::rules::RuleSet;
+
+fn detector(toml: &str) -> Detector {
+    let mut set = RuleSet::default();
+    set.add_file("test.toml", toml).unwrap();
+    Detector::new(set)
+}
+
+fn secrets(d: &Detector, hay: &[u8]) -> Vec<(String, usize, usize)> {
+    d.detect(hay, None, &mut Scratch::default())
+        .into_iter()
+        .map(|m| {
+            (
+                String::from_utf8_lossy(&hay[m.start..m.end]).into_owned(),
+                m.line,
+                m.column,
+            )
+        })
+        .collect()
+}
+
+const KEY_RULE: &str = r#"
+[[rule]]
+id = "k"
+description = "test key"
+keywords = ["tok_"]
+regex = '''\b(tok_[a-z0-9]{8})\b'''
+"#;
+
+#[test]
+fn finds_secret_at_start_and_end_of_buffer() {
+    let d = detector(KEY_RULE);
+    assert_eq!(
+        secrets(&d, b"tok_abcd1234"),
+        vec![("tok_abcd1234".into(), 1, 1)]
+    );
+    assert_eq!(
+        secrets(&d, b"x\ny = tok_abcd1234"),
+        vec![("tok_abcd1234".into(), 2, 5)]
+    );
+}
+
+#[test]
+fn crlf_and_non_utf8_input() {
+    let d = detector(KEY_RULE);
+    let hay = b"\xff\xfe junk\r\nkey: tok_abcd1234\r\nmore\xc3\x28\r\n";
+    assert_eq!(secrets(&d, hay), vec![("tok_abcd1234".into(), 2, 6)]);
+}
+
+#[test]
+fn keyword_match_is_case_insensitive_but_regex_decides() {
+    let d = detector(KEY_RULE);
+    assert!(secrets(&d, b"TOK_abcd1234").is_empty());
+}
+
+#[test]
+fn allow_marker_suppresses_only_its_line() {
+    let d = detector(KEY_RULE);
+    let hay = b"a = tok_abcd1234 # keygate:allow\nb = tok_zzzz9999\n";
+    assert_eq!(secrets(&d, hay), vec![("tok_zzzz9999".into(), 2, 5)]);
+}
+
+#[test]
+fn word_boundary_sees_bytes_before_window() {
+    // The window starts MAX_BACK bytes before the keyword on a long line; the
+    // regex must still see that `tok_` is glued to a preceding word.
+    let d = detector(KEY_RULE);
+    let mut hay = vec![b'a'; 4000];
+    hay.extend_from_slice(b"tok_abcd1234");
+    assert!(secrets(&d, &hay).is_empty());
+    hay.insert(4000, b' ');
+    assert_eq!(secrets(&d, &hay).len(), 1);
+}
+
+#[test]
+fn entropy_floor_and_allowlists() {
+    let d = detector(
+        r#"
+[allowlist]
+stopwords = ["example"]
+
+[[rule]]
+id = "k"
+description = "test key"
+keywords = ["tok_"]
+regex = '''\b(tok_[a-z0-9]{8,20})\b'''
+min_entropy = 2.5
+[rule.allowlist]
+regexes = ['''^tok_0+$''']
+"#,
+    );
+    assert!(secrets(&d, b"tok_aaaaaaaa").is_empty(), "low entropy");
+    assert!(secrets(&d, b"tok_00000000").is_empty(), "rule allowlist");
+    assert!(secrets(&d, b"tok_example12").is_empty(), "global stopword");
+    assert_eq!(secrets(&d, b"tok_a8f3k2m9").len(), 1);
+}
+
+#[test]
+fn context_is_required_near_the_secret() {
+    let d = detector(
+        r#"
+[[rule]]
+id = "k"
+description = "needs context"
+keywords = ["secret"]
+regex = '''secret\s*=\s*([a-z0-9]{8})'''
+[rule.context]
+regex = "aws"
+distance = 64
+"#,
+    );
+    assert!(secrets(&d, b"secret = a8f3k2m9").is_empty());
+    assert_eq!(secrets(&d, b"[aws]\nsecret = a8f3k2m9").len(), 1);
+}
+
+#[test]
+fn fallback_rule_yields_to_specific_rule() {
+    let d = detector(
+        r#"
+[[rule]]
+id = "generic"
+description = "generic"
+keywords = ["token"]
+regex = '''token\s*=\s*(\S+)'''
+fallback = true
+
+[[rule]]
+id = "k"
+description = "test key"
+keywords = ["tok_"]
+regex = '''\b(tok_[a-z0-9]{8})\b'''
+"#,
+    );
+    let found = d.detect(b"token = tok_abcd1234", None, &mut Scratch::default());
+    assert_eq!(found.len(), 1);
+    assert_eq!(d.rules().rules[found[0].rule].id, "k");
+    let found = d.detect(b"token = zzz", None, &mut Scratch::default());
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn many_hits_of_one_rule_are_each_reported_once() {
+    let d = detector(KEY_RULE);
+    let mut hay = Vec::new();
+    for i in 0..100 {
+        hay.extend_from_slice(format!("k{i} = tok_{i:08}\n").as_bytes());
+    }
+    let found = secrets(&d, &hay);
+    assert_eq!(found.len(), 100);
+    assert_eq!(found[99], ("tok_00000099".into(), 100, 7));
+}
+
+/// Every built-in rule matches its examples and none of its counterexamples.
+#[test]
+fn builtin_rules_pass_their_own_examples() {
+    let d = Detector::builtin().unwrap();
+    let mut failures = Vec::new();
+    for (i, rule) in d.rules().rules.iter().enumerate() {
+        assert!(
+            !rule.keywords.is_empty(),
+            "rule {} has no keyword: every built-in rule must be prefiltered",
+            rule.id
+        );
+        assert!(
+            !rule.examples.is_empty(),
+            "rule {} has no examples",
+            rule.id
+        );
+        for ex in &rule.examples {
+            let found = d.detect(ex.as_bytes(), None, &mut Scratch::default());
+            if !found.iter().any(|m| m.rule == i) {
+                failures.push(format!("{}: example not found: {ex:?}", rule.id));
+            }
+        }
+        for ex in &rule.counterexamples {
+            let found = d.detect(ex.as_bytes(), None, &mut Scratch::default());
+            if found.iter().any(|m| m.rule == i) {
+                failures.push(format!("{}: counterexample matched: {ex:?}", rule.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
