@@ -4,10 +4,17 @@
 //! bytes with provenance; [`detect`] turns bytes into matches using a
 //! [`rules::RuleSet`]; [`scan`] drives the two and builds [`Finding`]s;
 //! [`verify`] checks credentials live; [`report`] prints findings.
+//! [`cli`] parses arguments and [`app`] runs them.
 
+pub mod app;
+pub mod cli;
 pub mod detect;
+pub mod diag;
 pub mod finding;
+pub mod report;
 pub mod rules;
+pub mod scan;
+pub mod source;
 pub mod verify;
 
 pub use finding::{CommitInfo, Finding, Verification};
