@@ -13,7 +13,11 @@ fn tree_with_key() -> TempDir {
         "config/.env",
         format!("A=1\nAWS_ACCESS_KEY_ID={AKID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
     );
-    write(dir.path(), "src/clean.rs", "fn main() { println!(\"hi\"); }\n");
+    write(
+        dir.path(),
+        "src/clean.rs",
+        "fn main() { println!(\"hi\"); }\n",
+    );
     dir
 }
 
@@ -40,7 +44,10 @@ fn secrets_are_redacted_unless_shown() {
     let dir = tree_with_key();
     let p = dir.path().to_str().unwrap();
     for format in ["text", "json", "jsonl", "sarif"] {
-        let out = keygate().args(["scan", p, "--format", format]).output().unwrap();
+        let out = keygate()
+            .args(["scan", p, "--format", format])
+            .output()
+            .unwrap();
         let all = [out.stdout, out.stderr].concat();
         let all = String::from_utf8_lossy(&all);
         assert!(!all.contains(AKID), "{format} leaks the key id");
@@ -56,7 +63,10 @@ fn exit_codes() {
     let dir = tree_with_key();
     let p = dir.path().to_str().unwrap();
     keygate().args(["scan", p]).assert().code(1);
-    keygate().args(["scan", p, "--exit-code", "7"]).assert().code(7);
+    keygate()
+        .args(["scan", p, "--exit-code", "7"])
+        .assert()
+        .code(7);
     let clean = TempDir::new().unwrap();
     write(clean.path(), "a.txt", "nothing to see\n");
     keygate()
@@ -67,8 +77,13 @@ fn exit_codes() {
         .args(["scan", "/definitely/not/here"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("/definitely/not/here: no such file or directory"));
-    keygate().args(["scan", "--format", "yaml"]).assert().code(2);
+        .stderr(predicate::str::contains(
+            "/definitely/not/here: no such file or directory",
+        ));
+    keygate()
+        .args(["scan", "--format", "yaml"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -98,8 +113,16 @@ fn stdin_is_scanned_as_dash() {
 #[test]
 fn binary_and_large_files_are_skipped_and_counted() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "blob.bin", [b"\0\x01\x02".as_slice(), AKID.as_bytes()].concat());
-    write(dir.path(), "big.txt", format!("{}{AKID}\n", "x".repeat(5000)));
+    write(
+        dir.path(),
+        "blob.bin",
+        [b"\0\x01\x02".as_slice(), AKID.as_bytes()].concat(),
+    );
+    write(
+        dir.path(),
+        "big.txt",
+        format!("{}{AKID}\n", "x".repeat(5000)),
+    );
     let (code, findings, stderr) = scan_json(&[
         "scan",
         dir.path().to_str().unwrap(),
@@ -123,7 +146,10 @@ fn gitignore_is_honoured_unless_no_ignore_and_git_dir_is_never_read() {
     assert_eq!((code, findings.len()), (0, 0));
     let (code, findings, _) = scan_json(&["scan", p, "--no-ignore"]);
     assert_eq!((code, findings.len()), (1, 1));
-    assert!(findings[0]["path"].as_str().unwrap().ends_with("ignored.txt"));
+    assert!(findings[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("ignored.txt"));
 }
 
 #[test]
@@ -145,7 +171,10 @@ fn output_is_deterministic_and_fingerprints_survive_line_moves() {
         write(dir.path(), &format!("many/f{i}.env"), format!("k={AKID}\n"));
     }
     let p = dir.path().to_str().unwrap();
-    let a = keygate().args(["scan", p, "--format", "json"]).output().unwrap();
+    let a = keygate()
+        .args(["scan", p, "--format", "json"])
+        .output()
+        .unwrap();
     let b = keygate()
         .args(["scan", p, "--format", "json", "--threads", "1"])
         .output()
@@ -166,7 +195,11 @@ fn output_is_deterministic_and_fingerprints_survive_line_moves() {
 #[test]
 fn allow_marker_suppresses_a_line() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.py", format!("k = '{AKID}'  # keygate:allow\n"));
+    write(
+        dir.path(),
+        "a.py",
+        format!("k = '{AKID}'  # keygate:allow\n"),
+    );
     let (code, findings, _) = scan_json(&["scan", dir.path().to_str().unwrap()]);
     assert_eq!((code, findings.len()), (0, 0));
 }
@@ -186,9 +219,15 @@ fn sarif_has_rules_results_and_locations() {
     assert_eq!(rules.len(), 2);
     let r = &run["results"][0];
     assert_eq!(r["ruleId"], "aws-access-key-id");
-    assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], "aws-access-key-id");
+    assert_eq!(
+        rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "aws-access-key-id"
+    );
     let loc = &r["locations"][0]["physicalLocation"];
-    assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("config/.env"));
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("config/.env"));
     assert_eq!(loc["region"]["startLine"], 2);
     assert!(r["partialFingerprints"]["keygate/v1"].is_string());
 }
@@ -199,7 +238,13 @@ fn output_file_gets_the_report() {
     let out = TempDir::new().unwrap();
     let file = out.path().join("report.jsonl");
     keygate()
-        .args(["scan", dir.path().to_str().unwrap(), "--format", "jsonl", "-o"])
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-o",
+        ])
         .arg(&file)
         .assert()
         .code(1)

@@ -23,7 +23,11 @@ pub fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
 
 /// Runs `keygate ARGS --format json` and returns (exit code, findings).
 pub fn scan_json(args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
-    let out = keygate().args(args).args(["--format", "json"]).output().unwrap();
+    let out = keygate()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (
