@@ -49,7 +49,8 @@ use crate::{Finding, Verification};
 /// Counts from one [`verify_findings`] run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VerifySummary {
-    /// Distinct (key id, secret, token) credentials checked against STS.
+    /// Distinct (key id, secret, token) credentials looked up; each costs at
+    /// most one check per client (later lookups hit the client's cache).
     pub credentials_checked: usize,
     /// Key id findings recognised as canaries (not checked).
     pub canary_keys: usize,

@@ -84,6 +84,21 @@ pub fn signed_form_post(
         .map_err(|e| SignError(format!("invalid endpoint {endpoint:?}: {e}")))?;
     let host = host_header(&uri)
         .ok_or_else(|| SignError(format!("endpoint {endpoint:?} has no http(s) host")))?;
+    // Both travel in headers; reject what a header cannot carry before the
+    // signer sees it.
+    if creds.key_id.is_empty() || !creds.key_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(SignError(format!(
+            "access key id {:?} is not alphanumeric",
+            creds.key_id
+        )));
+    }
+    if let Some(token) = &creds.session_token {
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(SignError(
+                "session token contains characters not allowed in an HTTP header".into(),
+            ));
+        }
+    }
 
     let identity = aws_credential_types::Credentials::new(
         creds.key_id.clone(),
@@ -213,6 +228,20 @@ mod tests {
             let e = signed_form_post(ep, "us-east-1", "sts", &creds(), "").unwrap_err();
             assert!(!e.to_string().contains(SECRET));
         }
+    }
+
+    #[test]
+    fn header_unsafe_credentials_are_rejected() {
+        let sign = |c: &AwsCredentials| {
+            signed_form_post("https://sts.amazonaws.com/", "us-east-1", "sts", c, "")
+        };
+        assert!(sign(&AwsCredentials::new("AKIA\nX", SECRET)).is_err());
+        assert!(sign(&AwsCredentials::new("", SECRET)).is_err());
+        let e = sign(&creds().with_session_token("Zq9Vt\r\nX-Evil: 1")).unwrap_err();
+        assert!(!e.to_string().contains("Zq9Vt"));
+        assert!(sign(&creds().with_session_token("")).is_err());
+        // Any secret is fine: it only feeds the HMAC.
+        assert!(sign(&AwsCredentials::new("AKIAX", "s p a c e\n\u{e9}")).is_ok());
     }
 
     #[test]
