@@ -81,7 +81,9 @@ impl TextPrinter {
             ),
             Verification::Invalid => "verified: invalid (not a working key)".into(),
             Verification::Expired => "verified: expired".into(),
-            Verification::Unverified => "not verified: no secret key found nearby".into(),
+            Verification::Unverified => {
+                "not verified: no secret key (or, for ASIA keys, session token) found nearby".into()
+            }
             Verification::Canary => self.paint(
                 "33",
                 "canary token: a trap key; not verified (using it alerts its owner)",

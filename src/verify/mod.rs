@@ -64,6 +64,17 @@ pub fn annotate_accounts(findings: &mut [Finding]) {
     }
 }
 
+/// Offline facts only: the account of every key id, and `Canary` for keys
+/// of known canary-token accounts. Sends nothing anywhere.
+pub fn mark_offline(findings: &mut [Finding], canaries: &Canaries) {
+    annotate_accounts(findings);
+    for f in findings.iter_mut().filter(|f| f.rule == KEY_ID_RULE) {
+        if canaries.is_canary_key(&f.secret) {
+            f.verification = Some(Verification::Canary);
+        }
+    }
+}
+
 /// Annotates accounts, then verifies every AWS credential in `findings`
 /// against STS through `client` and records the verdicts (see the module
 /// docs). Blocks until all checks are done; at most

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::path::Path;
 
 use assert_cmd::Command;
