@@ -16,6 +16,7 @@ use crate::finding::{Finding, Verification};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::Collector;
 use crate::source::{self, files::FileOptions, Stats};
+use crate::triage;
 use crate::verify::{self, Canaries, StsClient, StsConfig};
 
 /// Exit code: no findings.
@@ -76,7 +77,8 @@ fn finish(
     scanned: &str,
     started: Instant,
 ) -> Result<i32> {
-    let findings = check(common, findings)?;
+    let mut findings = check(common, findings)?;
+    triage::assess(&mut findings);
     write_report(common, detector, &findings)?;
     let errors = diag::error_count();
     if !common.quiet {
@@ -96,10 +98,10 @@ fn finish(
     }
     Ok(if errors > 0 {
         EXIT_ERROR
-    } else if findings.is_empty() {
-        EXIT_CLEAN
-    } else {
+    } else if findings.iter().any(|f| f.severity >= common.fail_on) {
         common.exit_code
+    } else {
+        EXIT_CLEAN
     })
 }
 

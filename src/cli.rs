@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -54,6 +55,10 @@ pub struct CommonArgs {
     /// Exit code to use when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: i32,
+    /// Fail (exit with --exit-code) only for findings at least this severe;
+    /// all findings are still reported.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
+    pub fail_on: Severity,
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
