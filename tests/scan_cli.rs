@@ -308,3 +308,18 @@ fn aws_findings_carry_a_playbook_once_per_key_in_text() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("What to do:").count(), 1, "{text}");
 }
+
+#[test]
+fn utf16_files_with_a_bom_are_decoded_and_scanned() {
+    let dir = TempDir::new().unwrap();
+    let text = format!("Write-Host hi\r\n$env:AWS_ACCESS_KEY_ID = \"{AKID}\"\r\n");
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    write(dir.path(), "setup.ps1", bytes);
+    let (code, findings, _) = scan_json(&["scan", dir.path().to_str().unwrap(), "--show-secrets"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings[0]["secret"], AKID);
+    assert_eq!(findings[0]["line"], 2);
+}

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{looks_binary, Origin, Sink, Stats};
+use super::{text_view, Origin, Sink, Stats};
 use crate::diag;
 
 /// Files at least this large are memory-mapped instead of read.
@@ -135,12 +135,12 @@ fn scan_file(
 }
 
 fn scan_buffer(bytes: &[u8], origin: &Origin<'_>, sink: &dyn Sink, stats: &Stats) {
-    if looks_binary(bytes) {
+    let Some(text) = text_view(bytes) else {
         stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
         return;
-    }
+    };
     stats.scanned(bytes.len());
-    sink.scan(origin, bytes);
+    sink.scan(origin, &text);
 }
 
 /// The path relative to the walk root it is under, with `/` separators.
