@@ -90,13 +90,13 @@ fn finish(
         );
         if errors > 0 {
             line.push_str(&format!(
-                ", {errors} error{}",
+                ", {errors} input{} could not be scanned",
                 if errors == 1 { "" } else { "s" }
             ));
         }
         eprintln!("{line}");
     }
-    Ok(if errors > 0 {
+    Ok(if errors > 0 && !common.ignore_errors {
         EXIT_ERROR
     } else if findings.iter().any(|f| f.severity >= common.fail_on) {
         common.exit_code

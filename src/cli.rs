@@ -65,6 +65,10 @@ pub struct CommonArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Inputs that could not be scanned do not make the exit code 2 (they
+    /// are still reported and counted).
+    #[arg(long)]
+    pub ignore_errors: bool,
     /// Do not print the summary line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -94,6 +94,14 @@ fn missing_path_is_reported_and_the_rest_is_scanned() {
     assert_eq!(code, 2);
     assert_eq!(findings.len(), 2);
     assert!(stderr.contains("/no/such/dir"), "{stderr}");
+    let (code, _, stderr) = scan_json(&[
+        "scan",
+        "/no/such/dir",
+        dir.path().to_str().unwrap(),
+        "--ignore-errors",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("1 input could not be scanned"), "{stderr}");
 }
 
 #[test]
