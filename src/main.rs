@@ -1,1 +1,6 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = keygate::cli::Cli::parse();
+    std::process::exit(keygate::app::run(cli));
+}

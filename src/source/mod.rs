@@ -1,0 +1,154 @@
+//! Sources: where bytes come from. Each source turns its inputs (files,
+//! stdin, the git index, history) into buffers with provenance and hands
+//! them to a [`Sink`]; it never interprets the bytes itself.
+
+pub mod files;
+pub mod stdin;
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::finding::CommitInfo;
+
+/// Where a buffer came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The path shown to the user.
+    pub path: &'a str,
+    /// The path relative to the scanned root (or inside a commit's tree);
+    /// fingerprints use this so they do not depend on where keygate ran.
+    pub rel: &'a str,
+    pub commit: Option<&'a Arc<CommitInfo>>,
+    /// When set, only findings on these 1-based lines count (added lines of
+    /// a diff). Sorted ascending.
+    pub lines: Option<&'a [u32]>,
+}
+
+/// Receives buffers from a source. Called from many threads at once.
+pub trait Sink: Sync {
+    fn scan(&self, origin: &Origin<'_>, bytes: &[u8]);
+}
+
+/// Counters a source keeps while it runs; read once it is done.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    pub skipped_binary: AtomicU64,
+    pub skipped_large: AtomicU64,
+    pub skipped_other: AtomicU64,
+}
+
+impl Stats {
+    pub fn scanned(&self, bytes: usize) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// A one-line human summary such as `12 files (1.2 MiB); skipped 3
+    /// binary`.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} files ({})",
+            Self::get(&self.files),
+            human_bytes(Self::get(&self.bytes))
+        );
+        let skipped: Vec<String> = [
+            (Self::get(&self.skipped_binary), "binary"),
+            (Self::get(&self.skipped_large), "too large"),
+            (Self::get(&self.skipped_other), "not regular files"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if !skipped.is_empty() {
+            s.push_str("; skipped ");
+            s.push_str(&skipped.join(", "));
+        }
+        s
+    }
+}
+
+/// True if the buffer looks binary: a NUL byte in its first 8 KiB.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// The bytes as the detector should see them, or `None` for binary data.
+/// UTF-16 with a byte order mark (how Windows tools often save scripts) is
+/// transcoded to UTF-8, so keys hidden that way are found; line numbers are
+/// unchanged. Everything else is passed through as is.
+pub fn text_view(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let utf16 = |body: &[u8], from: fn([u8; 2]) -> u16| {
+        let units = body.chunks_exact(2).map(|c| from([c[0], c[1]]));
+        let text: String = char::decode_utf16(units)
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        Cow::Owned(text.into_bytes())
+    };
+    match bytes {
+        [0xFF, 0xFE, body @ ..] => Some(utf16(body, u16::from_le_bytes)),
+        [0xFE, 0xFF, body @ ..] => Some(utf16(body, u16::from_be_bytes)),
+        _ if looks_binary(bytes) => None,
+        _ => Some(Cow::Borrowed(bytes)),
+    }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_sniff_looks_for_nul_in_the_head() {
+        assert!(looks_binary(b"abc\0def"));
+        assert!(!looks_binary(b"plain text\n"));
+        let mut late = vec![b'a'; 10_000];
+        late.push(0);
+        assert!(!looks_binary(&late));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_transcoded() {
+        let text = "a\r\nkey = AKIAAU4PCZL6HT4DTCBS\r\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(text_view(&le).unwrap().as_ref(), text.as_bytes());
+        assert_eq!(text_view(&be).unwrap().as_ref(), text.as_bytes());
+        assert!(text_view(b"bin\0ary").is_none());
+        assert!(matches!(text_view(b"plain"), Some(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(12), "12 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 20), "3.0 MiB");
+    }
+}
