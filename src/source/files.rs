@@ -113,8 +113,7 @@ fn scan_file(
         Err(e) => return diag::error(&shown, describe_io(&e)),
     };
     if len > opts.max_file_size {
-        stats.skipped_large.fetch_add(1, Ordering::Relaxed);
-        return;
+        return skip_large(&shown, len, opts, stats);
     }
     let origin = Origin {
         path: &shown,
@@ -135,10 +134,23 @@ fn scan_file(
         return diag::error(&shown, describe_io(&e));
     }
     if buf.len() as u64 > opts.max_file_size {
-        stats.skipped_large.fetch_add(1, Ordering::Relaxed);
-        return;
+        return skip_large(&shown, buf.len() as u64, opts, stats);
     }
     scan_buffer(buf, &origin, sink, stats);
+}
+
+/// Large files are skipped with a warning, never silently: a scanner's
+/// silence must mean "nothing found".
+fn skip_large(shown: &str, len: u64, opts: &FileOptions, stats: &Stats) {
+    stats.skipped_large.fetch_add(1, Ordering::Relaxed);
+    diag::warn(
+        shown,
+        format!(
+            "skipped: {} is over --max-file-size {}",
+            super::human_bytes(len),
+            super::human_bytes(opts.max_file_size)
+        ),
+    );
 }
 
 fn scan_buffer(bytes: &[u8], origin: &Origin<'_>, sink: &dyn Sink, stats: &Stats) {
