@@ -140,6 +140,10 @@ fn binary_and_large_files_are_skipped_and_counted() {
     assert_eq!((code, findings.len()), (0, 0), "{stderr}");
     assert!(stderr.contains("1 binary"), "{stderr}");
     assert!(stderr.contains("1 too large"), "{stderr}");
+    assert!(
+        stderr.contains("big.txt: skipped: 4.9 KiB is over --max-file-size 4.0 KiB"),
+        "{stderr}"
+    );
 }
 
 #[test]
