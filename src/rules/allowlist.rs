@@ -25,7 +25,7 @@ pub enum Condition {
 }
 
 /// A compiled allowlist. The default allowlist allows nothing.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Allowlist {
     regexes: Vec<Regex>,
     target: RegexTarget,
@@ -37,7 +37,7 @@ pub struct Allowlist {
 
 /// Path checks: gitignore-style globs (keygate files) and regexes (gitleaks
 /// configs), both on the path relative to the scanned root.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Paths {
     globs: Option<Gitignore>,
     regexes: Vec<Regex>,
