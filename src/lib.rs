@@ -4,14 +4,18 @@
 //! bytes with provenance; [`detect`] turns bytes into matches using a
 //! [`rules::RuleSet`]; [`scan`] drives the two and builds [`Finding`]s;
 //! [`verify`] checks credentials live; [`report`] prints findings.
-//! [`cli`] parses arguments and [`app`] runs them.
+//! [`cli`] parses arguments and [`app`] runs them. What a project accepts
+//! as noise lives in [`config`] (rules and allowlists), [`ignore_file`] and
+//! [`baseline`].
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod diag;
 pub mod finding;
+pub mod ignore_file;
 pub mod report;
 pub mod rules;
 pub mod scan;

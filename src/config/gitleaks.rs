@@ -554,12 +554,14 @@ fn compile_allowlist(
         Some(c) => match c.get_ref().to_ascii_uppercase().as_str() {
             "" | "OR" | "||" => Condition::Any,
             "AND" | "&&" => Condition::All,
-            other => return Err(f.error(
-                &c.span(),
-                format!(
+            other => {
+                return Err(f.error(
+                    &c.span(),
+                    format!(
                     "{what}: condition: unknown condition {other:?} (expected \"OR\" or \"AND\")"
                 ),
-            )),
+                ))
+            }
         },
     };
     let target = match &a.regex_target {

@@ -78,7 +78,9 @@ enum Size {
 }
 
 /// Parses and validates a `.keygate.toml`; `name` is shown in errors.
-pub fn load(name: &str, text: &str) -> Result<Config> {
+/// With `replace`, the file's rules replace built-in rules of the same id
+/// (to test an edited built-in rule file).
+pub fn load_with(name: &str, text: &str, replace: bool) -> Result<Config> {
     let f = FileText { name, text };
     let spec: ConfigSpec = toml::from_str(text).map_err(|e| f.toml_error(&e))?;
     let mut rules = RuleSet::builtin()?;
@@ -96,6 +98,9 @@ pub fn load(name: &str, text: &str) -> Result<Config> {
     for rule in spec.rules {
         let span = rule.span();
         let rule = rule.into_inner();
+        if replace && !own_rules.contains(&rule.id) {
+            rules.remove(&rule.id);
+        }
         own_rules.push(rule.id.clone());
         add_rule(&f, &mut rules, &span, rule)?;
     }
@@ -193,6 +198,10 @@ fn add_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load(name: &str, text: &str) -> Result<Config> {
+        load_with(name, text, false)
+    }
 
     fn err(text: &str) -> String {
         format!("{:#}", load("k.toml", text).unwrap_err())

@@ -120,6 +120,18 @@ impl Config {
 
     /// Loads a config file, in the format [`sniff`] finds.
     pub fn load(path: &Path) -> Result<Config> {
+        Config::load_with(path, false)
+    }
+
+    /// Loads a file whose rules are to be tested: as [`Config::load`],
+    /// except that in keygate's format the file's rules replace built-in
+    /// rules with the same ids, so a built-in rule file can be tested as
+    /// edited.
+    pub fn load_rule_file(path: &Path) -> Result<Config> {
+        Config::load_with(path, true)
+    }
+
+    fn load_with(path: &Path, replace: bool) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             anyhow!(
                 "{}: cannot read config: {}",
@@ -129,7 +141,7 @@ impl Config {
         })?;
         let name = path.display().to_string();
         let mut config = match sniff(path, &text) {
-            Format::Keygate => keygate::load(&name, &text)?,
+            Format::Keygate => keygate::load_with(&name, &text, replace)?,
             Format::Gitleaks => gitleaks::load(&name, path, &text, 0)?,
         };
         config.path = Some(path.to_path_buf());
