@@ -16,6 +16,7 @@ use crate::finding::{Finding, Verification};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::Collector;
 use crate::source::{self, files::FileOptions, Stats};
+use crate::triage;
 use crate::verify::{self, Canaries, StsClient, StsConfig};
 
 mod noise;
@@ -90,7 +91,8 @@ fn finish(
     scanned: &str,
     started: Instant,
 ) -> Result<i32> {
-    let findings = check(common, findings)?;
+    let mut findings = check(common, findings)?;
+    triage::assess(&mut findings);
     write_report(common, detector, &findings)?;
     let errors = diag::error_count();
     if !common.quiet {
@@ -102,18 +104,18 @@ fn finish(
         );
         if errors > 0 {
             line.push_str(&format!(
-                ", {errors} error{}",
+                ", {errors} input{} could not be scanned",
                 if errors == 1 { "" } else { "s" }
             ));
         }
         eprintln!("{line}");
     }
-    Ok(if errors > 0 {
+    Ok(if errors > 0 && !common.ignore_errors {
         EXIT_ERROR
-    } else if findings.is_empty() {
-        EXIT_CLEAN
-    } else {
+    } else if findings.iter().any(|f| f.severity >= common.fail_on) {
         common.exit_code
+    } else {
+        EXIT_CLEAN
     })
 }
 

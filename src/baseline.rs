@@ -185,6 +185,8 @@ mod tests {
             later_commits: 0,
             verification: None,
             account: None,
+            severity: crate::finding::Severity::High,
+            playbook: None,
         }
     }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
 use crate::report::Format;
 
 mod noise;
@@ -70,12 +71,20 @@ pub struct CommonArgs {
     /// Exit code to use when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: i32,
+    /// Fail (exit with --exit-code) only for findings at least this severe;
+    /// all findings are still reported.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
+    pub fail_on: Severity,
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Inputs that could not be scanned do not make the exit code 2 (they
+    /// are still reported and counted).
+    #[arg(long)]
+    pub ignore_errors: bool,
     /// Do not print the summary line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -166,6 +166,8 @@ mod tests {
             later_commits: 0,
             verification: None,
             account: None,
+            severity: crate::finding::Severity::High,
+            playbook: None,
         }
     }
 

@@ -94,6 +94,14 @@ fn missing_path_is_reported_and_the_rest_is_scanned() {
     assert_eq!(code, 2);
     assert_eq!(findings.len(), 2);
     assert!(stderr.contains("/no/such/dir"), "{stderr}");
+    let (code, _, stderr) = scan_json(&[
+        "scan",
+        "/no/such/dir",
+        dir.path().to_str().unwrap(),
+        "--ignore-errors",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("1 input could not be scanned"), "{stderr}");
 }
 
 #[test]
@@ -132,6 +140,10 @@ fn binary_and_large_files_are_skipped_and_counted() {
     assert_eq!((code, findings.len()), (0, 0), "{stderr}");
     assert!(stderr.contains("1 binary"), "{stderr}");
     assert!(stderr.contains("1 too large"), "{stderr}");
+    assert!(
+        stderr.contains("big.txt: skipped: 4.9 KiB is over --max-file-size 4.0 KiB"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -251,4 +263,75 @@ fn output_file_gets_the_report() {
         .stdout("");
     let text = std::fs::read_to_string(file).unwrap();
     assert_eq!(text.lines().count(), 2);
+}
+
+#[test]
+fn fail_on_sets_the_severity_that_fails() {
+    // A key id alone is medium; with its secret nearby it is high.
+    let alone = TempDir::new().unwrap();
+    write(alone.path(), "a.env", format!("AWS_ACCESS_KEY_ID={AKID}\n"));
+    let p = alone.path().to_str().unwrap();
+    let (code, findings, _) = scan_json(&["scan", p]);
+    assert_eq!(
+        (code, findings[0]["severity"].as_str()),
+        (1, Some("medium"))
+    );
+    keygate()
+        .args(["scan", p, "--fail-on", "high"])
+        .assert()
+        .code(0);
+    keygate()
+        .args(["scan", p, "--fail-on", "medium"])
+        .assert()
+        .code(1);
+
+    let pair = tree_with_key();
+    let p = pair.path().to_str().unwrap();
+    let (_, findings, _) = scan_json(&["scan", p]);
+    assert_eq!(findings[0]["severity"], "high");
+    assert_eq!(findings[1]["severity"], "high");
+    keygate()
+        .args(["scan", p, "--fail-on", "high"])
+        .assert()
+        .code(1);
+    keygate()
+        .args(["scan", p, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    keygate()
+        .args(["scan", p, "--fail-on", "severe"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn aws_findings_carry_a_playbook_once_per_key_in_text() {
+    let dir = tree_with_key();
+    write(dir.path(), "b.env", format!("AWS_ACCESS_KEY_ID={AKID}\n"));
+    let (_, findings, _) = scan_json(&["scan", dir.path().to_str().unwrap()]);
+    let steps = findings[0]["playbook"]["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("aws iam update-access-key"))));
+    let out = keygate()
+        .args(["scan", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("What to do:").count(), 1, "{text}");
+}
+
+#[test]
+fn utf16_files_with_a_bom_are_decoded_and_scanned() {
+    let dir = TempDir::new().unwrap();
+    let text = format!("Write-Host hi\r\n$env:AWS_ACCESS_KEY_ID = \"{AKID}\"\r\n");
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    write(dir.path(), "setup.ps1", bytes);
+    let (code, findings, _) = scan_json(&["scan", dir.path().to_str().unwrap(), "--show-secrets"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings[0]["secret"], AKID);
+    assert_eq!(findings[0]["line"], 2);
 }

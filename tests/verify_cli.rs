@@ -70,6 +70,18 @@ fn a_live_key_pair_in_a_file_is_reported_live_with_its_arn() {
     assert_eq!(v["account"], ACCOUNT);
     assert_eq!(v["arn"], format!("arn:aws:iam::{ACCOUNT}:user/{user}"));
     assert_eq!(findings[1]["verification"]["status"], "live");
+    // A live long-term key is critical, and its playbook names the real
+    // user and key.
+    assert_eq!(findings[0]["severity"], "critical");
+    let (_, shown) = scan_verified(&dir, &moto.endpoint, &["--show-secrets"]);
+    let first = shown[0]["playbook"]["steps"][0]["run"].as_str().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "aws iam update-access-key --user-name {user} --access-key-id {} --status Inactive",
+            key.key_id
+        )
+    );
 
     // Text output makes a live key unmistakable and still hides the secret.
     let out = keygate()
@@ -91,8 +103,21 @@ fn a_live_key_pair_in_a_file_is_reported_live_with_its_arn() {
         "DeleteAccessKey",
         &[("UserName", &user), ("AccessKeyId", &key.key_id)],
     );
-    let (_, findings) = scan_verified(&dir, &moto.endpoint, &[]);
+    let (code, findings) = scan_verified(&dir, &moto.endpoint, &[]);
     assert_eq!(findings[0]["verification"]["status"], "invalid");
+    assert_eq!(findings[0]["severity"], "low");
+    assert_eq!(code, 1, "any finding fails by default");
+    keygate()
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--verify",
+            "--sts-endpoint",
+            &moto.endpoint,
+        ])
+        .args(["--fail-on", "medium"])
+        .assert()
+        .code(0);
     let (code, findings) = scan_verified(&dir, &moto.endpoint, &["--only-live"]);
     assert_eq!((code, findings.len()), (0, 0));
 }

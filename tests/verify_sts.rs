@@ -37,6 +37,8 @@ fn finding(rule: &str, path: &str, line: usize, secret: &str) -> Finding {
         later_commits: 0,
         verification: None,
         account: None,
+        severity: keygate::finding::Severity::High,
+        playbook: None,
     }
 }
 

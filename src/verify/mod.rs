@@ -40,7 +40,9 @@ use std::thread;
 
 pub use account::aws_account_id;
 pub use canary::{Canaries, InvalidAccountId};
-pub use pairing::{KEY_ID_RULE, PAIR_WINDOW_LINES, SECRET_RULE, SESSION_TOKEN_RULE};
+pub use pairing::{
+    paired_secrets, KEY_ID_RULE, PAIR_WINDOW_LINES, SECRET_RULE, SESSION_TOKEN_RULE,
+};
 pub use sign::{signed_form_post, AwsCredentials, SignError, FORM_CONTENT_TYPE};
 pub use sts::{StsClient, StsConfig, StsConfigError, GET_CALLER_IDENTITY};
 

@@ -60,8 +60,30 @@ struct Group {
     tokens: Vec<usize>,
 }
 
-/// Builds the plan for `findings` (findings of other rules are ignored).
-pub(crate) fn plan(findings: &[Finding], canaries: &Canaries) -> Plan {
+/// For every AWS key id finding (by index), the secret key findings it
+/// pairs with: same file or blob, at most `PAIR_WINDOW_LINES` lines apart,
+/// before or after.
+pub fn paired_secrets(findings: &[Finding]) -> BTreeMap<usize, Vec<usize>> {
+    let mut pairs = BTreeMap::new();
+    for g in groups(findings) {
+        for &k in &g.keys {
+            pairs.insert(k, near_secrets(findings, &g, k));
+        }
+    }
+    pairs
+}
+
+fn near_secrets(findings: &[Finding], g: &Group, key: usize) -> Vec<usize> {
+    let line = findings[key].line;
+    g.secrets
+        .iter()
+        .copied()
+        .filter(|&s| findings[s].line.abs_diff(line) <= PAIR_WINDOW_LINES)
+        .collect()
+}
+
+/// Groups the AWS findings by the file or blob they are in.
+fn groups(findings: &[Finding]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
@@ -84,19 +106,18 @@ pub(crate) fn plan(findings: &[Finding], canaries: &Canaries) -> Plan {
             _ => g.tokens.push(i),
         }
     }
+    groups
+}
 
+/// Builds the plan for `findings` (findings of other rules are ignored).
+pub(crate) fn plan(findings: &[Finding], canaries: &Canaries) -> Plan {
     let mut plan = Plan::default();
     let mut check_of: HashMap<AwsCredentials, usize> = HashMap::new();
-    for g in &groups {
+    for g in &groups(findings) {
         for &k in &g.keys {
             plan.sources.entry(k).or_default();
             let key = &findings[k];
-            let near: Vec<usize> = g
-                .secrets
-                .iter()
-                .copied()
-                .filter(|&s| findings[s].line.abs_diff(key.line) <= PAIR_WINDOW_LINES)
-                .collect();
+            let near = near_secrets(findings, g, k);
             if canaries.is_canary_key(&key.secret) {
                 plan.canary_keys += 1;
                 for i in std::iter::once(k).chain(near) {
@@ -206,6 +227,8 @@ pub(crate) mod tests {
             later_commits: 0,
             verification: None,
             account: None,
+            severity: crate::finding::Severity::High,
+            playbook: None,
         }
     }
 
