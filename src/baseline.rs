@@ -212,11 +212,11 @@ mod tests {
         let mut base = Baseline::from_findings([&a, &b], |f| f.path.clone());
         assert!(base.contains(&a));
         let stale: Vec<String> = base
-            .stale(&[a.clone()])
+            .stale(std::slice::from_ref(&a))
             .iter()
             .map(|e| e.fingerprint.clone())
             .collect();
-        assert_eq!(stale, [b.fingerprint.clone()]);
+        assert_eq!(stale, std::slice::from_ref(&b.fingerprint));
         base.remove(stale.iter().map(String::as_str));
         assert_eq!(base.len(), 1);
     }
