@@ -187,6 +187,10 @@ pub fn load(name: &str, path: &Path, text: &str, depth: usize) -> Result<Config>
     let f = FileText { name, text };
     let spec: ConfigSpec = toml::from_str(text).map_err(|e| f.toml_error(&e))?;
     let mut base = extended(&f, path, &spec, depth)?;
+    let extending = spec
+        .extend
+        .as_ref()
+        .is_some_and(|e| e.get_ref().use_default || e.get_ref().path.is_some());
 
     if let Some(ext) = &spec.extend {
         for id in &ext.get_ref().disabled_rules {
@@ -212,7 +216,7 @@ pub fn load(name: &str, path: &Path, text: &str, depth: usize) -> Result<Config>
         if own_rules.contains(&id) {
             return Err(f.error(&rule.id.span(), format!("rule {id:?} is defined twice")));
         }
-        add_rule(&f, &mut base, &span, rule)?;
+        add_rule(&f, &mut base, &span, rule, extending)?;
         own_rules.push(id);
     }
 
@@ -352,12 +356,14 @@ fn resolve(rules: &RuleSet, id: &str) -> Vec<String> {
 }
 
 /// Adds one `[[rules]]` table to `config`: a new rule, or an extension of a
-/// rule the extended config already has.
+/// rule the extended config already has. `extending` is true when the file
+/// has an `[extend]` base.
 fn add_rule(
     f: &FileText<'_>,
     config: &mut Config,
     span: &Range<usize>,
     rule: RuleSpec,
+    extending: bool,
 ) -> Result<()> {
     let id = rule.id.get_ref().clone();
     let at_key = |key: &str| f.key_span(span, key);
@@ -466,7 +472,7 @@ fn add_rule(
                 ),
             ));
         }
-        if !config.rules.rules.is_empty() {
+        if extending {
             // An extension of a gitleaks default rule keygate does not have:
             // it would allowlist findings that can never be made.
             config.warnings.push(format!(
