@@ -196,8 +196,8 @@ fn unsupported_gitleaks_features_are_rejected_with_their_location() {
             ":3:1: rule \"pkcs12-file\": path-only rules",
         ),
         (
-            "[[rules]]\nid = \"quoted\"\nregex = '''\\Qa.b\\E'''\n",
-            ":3:9: rule \"quoted\": regex: not a regex keygate can run",
+            "[[rules]]\nid = \"any-byte\"\nregex = '''a\\Cb'''\n",
+            ":3:9: rule \"any-byte\": regex: not a regex keygate can run",
         ),
         (
             "[[rules]]\nid = \"x\"\nregex = '''x'''\n[[rules.required]]\nid = \"x\"\n",

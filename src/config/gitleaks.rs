@@ -20,12 +20,15 @@
 //!   with `regexes`, `regexTarget`, `paths` (regexes on the path), `stopwords`,
 //!   `commits` and `condition = "OR" | "AND"`.
 //!
+//! Regexes are Go RE2 syntax; `from_go` rewrites the few constructs Rust's
+//! regex crate reads differently (a `{` that starts no repetition, `\Q...\E`,
+//! `[` inside a class) so they keep Go's meaning.
+//!
 //! Rejected with an error naming file, line and key: `path`-only rules (no
 //! `regex`: keygate reads file contents, so it cannot report a file by its
 //! name alone), composite rules (`[[rules.required]]`, `skipReport`),
 //! `[extend] url`, `condition = "AND"` combined with `commits`, and regexes
-//! that Rust's regex crate does not accept (gitleaks uses Go's RE2 syntax;
-//! the two differ only at the edges: `\Q...\E`, `\C`, `x{,n}`).
+//! Rust's regex crate still cannot compile (`\C`, for one).
 //!
 //! One difference in matching remains: keygate runs a keyworded rule from
 //! the line of the first keyword occurrence to the end of the buffer, where
@@ -494,11 +497,8 @@ fn add_rule(
         id: id.clone(),
         description: rule.description.clone().unwrap_or_else(|| id.clone()),
         keywords,
-        regex: rule
-            .regex
-            .as_ref()
-            .map(|r| r.get_ref().clone())
-            .unwrap_or_default(),
+        // The pattern as rewritten from Go's syntax.
+        regex: regex.as_str().to_string(),
         secret_group,
         min_entropy: None,
         window: Some(WHOLE_BUFFER),
@@ -541,12 +541,114 @@ fn secret_group(
 
 /// Compiles a gitleaks (Go RE2) regex with Rust's regex crate.
 fn go_regex(f: &FileText<'_>, r: &Spanned<String>, id: &str, key: &str) -> Result<Regex> {
-    compile_regex(r.get_ref()).map_err(|e| {
+    compile_regex(&from_go(r.get_ref())).map_err(|e| {
         f.error(
             &r.span(),
             format!("rule {id:?}: {key}: not a regex keygate can run: {e}"),
         )
     })
+}
+
+/// Rewrites the Go RE2 syntax that Rust's regex crate reads differently,
+/// keeping the meaning Go gives it: a `{` that does not start a counted
+/// repetition is a literal (`{{ var }}`); `\Q...\E` quotes a literal; inside
+/// a class, `[` (other than `[:name:]`), `&&` and `~~` are literals; `\w`,
+/// `\d`, `\s` and `\b` are ASCII-only. (Keeping classes ASCII also keeps
+/// counted repetitions such as `\w{20,1000}` small and quick to compile.)
+fn from_go(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut in_class = false;
+    let mut i = 0;
+    while let Some(c) = pattern[i..].chars().next() {
+        let rest = &pattern[i..];
+        match c {
+            '\\' if rest.starts_with("\\Q") => {
+                let body = &rest[2..];
+                let (literal, used) = match body.find("\\E") {
+                    Some(end) => (&body[..end], end + 2),
+                    None => (body, body.len()),
+                };
+                out.push_str(&regex::escape(literal));
+                i += 2 + used;
+                continue;
+            }
+            '\\' => {
+                // Copy the escape whole, so `\[` or `\{` is never reread;
+                // Perl classes and word boundaries are ASCII in Go.
+                let len = rest[1..].chars().next().map_or(0, char::len_utf8);
+                match ascii_class(&rest[1..1 + len], in_class) {
+                    Some(ascii) => out.push_str(ascii),
+                    None => out.push_str(&rest[..1 + len]),
+                }
+                i += 1 + len;
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                i += 1;
+                // A `]` right after `[` or `[^` is a literal in both syntaxes.
+                for lead in ["^]", "]", "^"] {
+                    if pattern[i..].starts_with(lead) {
+                        out.push_str(lead);
+                        i += lead.len();
+                        break;
+                    }
+                }
+                continue;
+            }
+            '[' if rest.starts_with("[:") => {
+                let len = rest.find(":]").map_or(1, |e| e + 2);
+                out.push_str(&rest[..len]);
+                i += len;
+                continue;
+            }
+            '[' => out.push_str("\\["),
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '&' | '~' if in_class && rest[1..].starts_with(c) => {
+                out.extend(['\\', c, '\\', c]);
+                i += 2;
+                continue;
+            }
+            '{' if !in_class && !starts_repetition(rest) => out.push_str("\\{"),
+            _ => out.push(c),
+        }
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Go's ASCII meaning of the Perl class or assertion escape `\{e}`, spelled
+/// for inside or outside a bracketed class; `None` for other escapes.
+fn ascii_class(e: &str, in_class: bool) -> Option<&'static str> {
+    Some(match (e, in_class) {
+        ("w", false) => "[0-9A-Za-z_]",
+        ("w", true) => "0-9A-Za-z_",
+        ("W", _) => "[^0-9A-Za-z_]",
+        ("d", false) => "[0-9]",
+        ("d", true) => "0-9",
+        ("D", _) => "[^0-9]",
+        ("s", false) => "[\\t\\n\\f\\r ]",
+        ("s", true) => "\\t\\n\\f\\r ",
+        ("S", _) => "[^\\t\\n\\f\\r ]",
+        ("b", false) => "(?-u:\\b)",
+        ("B", false) => "(?-u:\\B)",
+        _ => return None,
+    })
+}
+
+/// True if `s` (starting at `{`) is `{n}`, `{n,}` or `{n,m}`.
+fn starts_repetition(s: &str) -> bool {
+    let Some(end) = s.find('}') else {
+        return false;
+    };
+    let body = &s[1..end];
+    let (min, max) = body.split_once(',').unwrap_or((body, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(min) && (max.is_empty() || digits(max))
 }
 
 fn compile_allowlist(
@@ -587,7 +689,7 @@ fn compile_allowlist(
     let compile = |list: &[Spanned<String>], key: &str| -> Result<Vec<Regex>> {
         list.iter()
             .map(|r| {
-                compile_regex(r.get_ref()).map_err(|e| {
+                compile_regex(&from_go(r.get_ref())).map_err(|e| {
                     f.error(
                         &r.span(),
                         format!("{what}: {key}: not a regex keygate can run: {e}"),
@@ -755,7 +857,7 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
         );
         let e = err("[[rules]]\nid = \"x\"\nregex = '''a'''\n[[rules.required]]\nid = \"y\"\n");
         assert!(e.contains("composite rules are not supported"), "{e}");
-        let e = err("[[rules]]\nid = \"x\"\nregex = '''\\Qa.b\\E'''\n");
+        let e = err("[[rules]]\nid = \"x\"\nregex = '''a\\Cb'''\n");
         assert!(
             e.starts_with("g.toml:3:9: rule \"x\": regex: not a regex keygate can run"),
             "{e}"
@@ -781,6 +883,36 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
         );
         let e = err("[[rules]]\nid = \"x\"\n");
         assert!(e.contains("needs a regex"), "{e}");
+    }
+
+    #[test]
+    fn go_syntax_is_rewritten_to_mean_the_same() {
+        assert_eq!(from_go(r"\{\{ x{2,3}"), r"\{\{ x{2,3}");
+        assert_eq!(from_go(r#"['"]?\$?{{[^}]+}}"#), r#"['"]?\$?\{\{[^}]+}}"#);
+        assert_eq!(from_go(r"a{,3}b{2}c{1,}"), r"a\{,3}b{2}c{1,}");
+        assert_eq!(from_go(r"\Qa.b*\E+x"), r"a\.b\*+x");
+        assert_eq!(from_go(r"[a[b][[:alpha:]]"), r"[a\[b][[:alpha:]]");
+        assert_eq!(from_go(r"[]{]x[^]&&]"), r"[]{]x[^]\&\&]");
+        assert_eq!(from_go("é{"), "é\\{");
+        assert_eq!(
+            from_go(r"\bk\w[\w.\s]\S"),
+            r"(?-u:\b)k[0-9A-Za-z_][0-9A-Za-z_.\t\n\f\r ][^\t\n\f\r ]"
+        );
+        assert_eq!(from_go(r"\\w\x41"), r"\\w\x41");
+        for p in [
+            r"\{\{",
+            r#"['"]?\$?{{[^}]+}}"#,
+            "a{,3}",
+            r"\Qa.b\E",
+            "[a[b]",
+            "[^]&&]",
+        ] {
+            assert!(compile_regex(&from_go(p)).is_ok(), "{p}");
+        }
+        let re = compile_regex(&from_go("{{x}}")).unwrap();
+        assert!(re.is_match(b"{{x}}"));
+        let c = config("[[rules]]\nid = \"t\"\nregex = '''tok={{(\\w{4})}}'''\n").unwrap();
+        assert_eq!(found(c, "tok={{abcd}} tok={{ébcd}}", "a"), ["t"]);
     }
 
     #[test]
