@@ -103,7 +103,8 @@ impl IgnoreList {
         }
         let commit = f.commit.as_deref().map(|c| c.commit.to_ascii_lowercase());
         self.gitleaks.iter().any(|e| {
-            e.line == f.line
+            // gitleaks puts findings of path-only rules on line 0.
+            (e.line == f.line || (e.line == 0 && f.secret.is_empty()))
                 && e.file == rel
                 && (e.rule == f.rule || keygate_ids_for(&e.rule).contains(&f.rule.as_str()))
                 && match &e.commit {

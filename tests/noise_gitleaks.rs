@@ -189,12 +189,28 @@ fn without_use_default_only_the_configs_rules_run() {
 }
 
 #[test]
+fn path_only_rules_report_files_by_name_even_binary_ones() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        ".gitleaks.toml",
+        "[[rules]]\nid = \"pkcs12-file\"\ndescription = \"PKCS #12 file\"\npath = '''(?i)\\.(?:p12|pfx)$'''\n",
+    );
+    write(dir.path(), "keys/prod.p12", b"\x30\x82\x00\x00binary");
+    write(dir.path(), "keys/readme.txt", "the .p12 is elsewhere\n");
+    let (code, findings, stderr) = scan_json(&["scan", dir.path().to_str().unwrap()]);
+    assert_eq!((code, findings.len()), (1, 1), "{stderr}");
+    assert_eq!(findings[0]["rule"], "pkcs12-file");
+    assert_eq!(findings[0]["line"], 1);
+    assert!(findings[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("keys/prod.p12"));
+}
+
+#[test]
 fn unsupported_gitleaks_features_are_rejected_with_their_location() {
     let cases = [
-        (
-            "[[rules]]\nid = \"pkcs12-file\"\npath = '''(?i)\\.(p12|pfx)$'''\n",
-            ":3:1: rule \"pkcs12-file\": path-only rules",
-        ),
         (
             "[[rules]]\nid = \"any-byte\"\nregex = '''a\\Cb'''\n",
             ":3:9: rule \"any-byte\": regex: not a regex keygate can run",

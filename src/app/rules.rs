@@ -30,8 +30,8 @@ pub(super) fn config_command(cmd: ConfigCommand) -> Result<i32> {
     println!(
         "{}: ok ({kind}): {} rule{} run, {} defined or extended in the file, {} global allowlist{}",
         path.display(),
-        config.rules.rules.len(),
-        plural(config.rules.rules.len()),
+        config.rules.rules.len() + config.rules.file_rules.len(),
+        plural(config.rules.rules.len() + config.rules.file_rules.len()),
         config.own_rules.len(),
         config.rules.global_allowlists.len(),
         plural(config.rules.global_allowlists.len()),
@@ -67,33 +67,47 @@ fn find_here() -> Result<PathBuf> {
 }
 
 fn list(config: &Config) {
-    let rules = &config.rules.rules;
-    let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let desc_width = rules
-        .iter()
-        .map(|r| r.description.chars().count())
-        .max()
-        .unwrap_or(11)
-        .max(11);
-    println!(
-        "{:id_width$}  {:desc_width$}  KEYWORDS",
-        "ID", "DESCRIPTION"
-    );
-    for r in rules {
+    /// Longer descriptions are cut to keep the table readable.
+    const MAX_DESCRIPTION: usize = 50;
+    let mut rows: Vec<(&str, String, String)> = Vec::new();
+    for r in &config.rules.rules {
         let keywords = if r.keywords.is_empty() {
             "(none: runs on every file)".to_string()
         } else {
             r.keywords.join(", ")
         };
-        println!(
-            "{:id_width$}  {:desc_width$}  {keywords}",
-            r.id, r.description
+        rows.push((&r.id, r.description.clone(), keywords));
+    }
+    for r in &config.rules.file_rules {
+        let what = format!(
+            "(none: reports files whose path matches {})",
+            r.path.as_str()
         );
+        rows.push((&r.id, r.description.clone(), what));
+    }
+    for row in &mut rows {
+        if row.1.chars().count() > MAX_DESCRIPTION {
+            row.1 = row.1.chars().take(MAX_DESCRIPTION - 1).collect::<String>() + "…";
+        }
+    }
+    let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(2);
+    let desc_width = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    println!(
+        "{:id_width$}  {:desc_width$}  KEYWORDS",
+        "ID", "DESCRIPTION"
+    );
+    for (id, description, keywords) in &rows {
+        println!("{id:id_width$}  {description:desc_width$}  {keywords}");
     }
     eprintln!(
         "keygate: {} rule{} from {}",
-        rules.len(),
-        plural(rules.len()),
+        rows.len(),
+        plural(rows.len()),
         config.describe()
     );
 }

@@ -9,8 +9,8 @@
 //!   2 deep) and `disabledRules`.
 //! - `[[rules]]`: `id`, `description`, `regex`, `secretGroup`, `entropy`
 //!   (the secret's entropy must be strictly greater), `keywords` (rules
-//!   without keywords run on every buffer), `path` together with `regex`
-//!   (the rule only runs on files whose path matches).
+//!   without keywords run on every buffer), `path` (with a `regex`, the rule
+//!   only runs on files whose path matches; alone, see below).
 //! - A rule whose id is already defined by the extended config (with
 //!   `useDefault`, a built-in rule; see [`keygate_ids_for`] for gitleaks ids
 //!   keygate spells differently) extends it: set fields replace, keywords and
@@ -24,9 +24,11 @@
 //! regex crate reads differently (a `{` that starts no repetition, `\Q...\E`,
 //! `[` inside a class) so they keep Go's meaning.
 //!
-//! Rejected with an error naming file, line and key: `path`-only rules (no
-//! `regex`: keygate reads file contents, so it cannot report a file by its
-//! name alone), composite rules (`[[rules.required]]`, `skipReport`),
+//! A `path`-only rule (no `regex`) becomes a [`FileRule`]: it reports every
+//! file whose path matches, at line 1 with no secret, without reading it.
+//!
+//! Rejected with an error naming file, line and key: composite rules
+//! (`[[rules.required]]`, `skipReport`),
 //! `[extend] url`, `condition = "AND"` combined with `commits`, and regexes
 //! Rust's regex crate still cannot compile (`\C`, for one).
 //!
@@ -45,8 +47,9 @@ use toml::Spanned;
 
 use super::span::FileText;
 use super::{CommitAllowlist, Config, Format};
+use crate::finding::Severity;
 use crate::rules::{
-    compile_regex, Allowlist, AllowlistParts, Condition, RegexTarget, Rule, RuleSet,
+    compile_regex, Allowlist, AllowlistParts, Condition, FileRule, RegexTarget, Rule, RuleSet,
     RuleSpec as KeygateRuleSpec,
 };
 
@@ -197,7 +200,10 @@ pub fn load(name: &str, path: &Path, text: &str, depth: usize) -> Result<Config>
 
     if let Some(ext) = &spec.extend {
         for id in &ext.get_ref().disabled_rules {
-            let targets = resolve(&base.rules, id.get_ref());
+            let mut targets = resolve(&base.rules, id.get_ref());
+            if targets.is_empty() && base.rules.contains(id.get_ref()) {
+                targets.push(id.get_ref().clone()); // a path-only rule
+            }
             if targets.is_empty() {
                 base.warnings.push(format!(
                     "{}: disabledRules: the extended config has no rule {:?}",
@@ -246,6 +252,16 @@ pub fn load(name: &str, path: &Path, text: &str, depth: usize) -> Result<Config>
         }
         for target in &targets {
             let ids = resolve(&base.rules, target.get_ref());
+            let file_rule = base
+                .rules
+                .file_rules
+                .iter_mut()
+                .find(|r| r.id == *target.get_ref());
+            if let Some(r) = file_rule {
+                r.allowlists.extend(compiled.allowlist.clone());
+                base.commits.add(Some(target.get_ref()), &compiled.commits);
+                continue;
+            }
             if ids.is_empty() {
                 return Err(f.error(
                     &target.span(),
@@ -466,14 +482,23 @@ fn add_rule(
     }
 
     let Some(regex) = regex else {
-        if path.is_some() {
-            return Err(f.error(
-                &at_key("path"),
-                format!(
-                    "rule {id:?}: path-only rules (a path and no regex) are not supported: \
-                     keygate reports secrets in file contents, not files by name"
-                ),
-            ));
+        if let Some(path) = path {
+            // A path-only rule: report matching files, unread.
+            if config.rules.contains(&id) {
+                return Err(f.error(span, format!("rule {id:?} is defined twice")));
+            }
+            if !commits.is_empty() {
+                config.commits.add(Some(&id), &commits);
+            }
+            config.rules.file_rules.push(FileRule {
+                id: id.clone(),
+                description: rule.description.clone().unwrap_or_else(|| id.clone()),
+                path,
+                severity: Severity::High,
+                allowlists,
+                origin: f.at(span),
+            });
+            return Ok(());
         }
         if extending {
             // An extension of a gitleaks default rule keygate does not have:
@@ -486,7 +511,7 @@ fn add_rule(
         }
         return Err(f.error(
             span,
-            format!("rule {id:?}: needs a regex (and extends no rule of an [extend]ed config)"),
+            format!("rule {id:?}: needs a regex or a path (and extends no rule of an [extend]ed config)"),
         ));
     };
     let secret_group = match &rule.secret_group {
@@ -850,11 +875,6 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
 
     #[test]
     fn unsupported_features_are_errors_with_locations() {
-        let e = err("[[rules]]\nid = \"p12\"\npath = '''\\.p12$'''\n");
-        assert!(
-            e.starts_with("g.toml:3:1: rule \"p12\": path-only rules"),
-            "{e}"
-        );
         let e = err("[[rules]]\nid = \"x\"\nregex = '''a'''\n[[rules.required]]\nid = \"y\"\n");
         assert!(e.contains("composite rules are not supported"), "{e}");
         let e = err("[[rules]]\nid = \"x\"\nregex = '''a\\Cb'''\n");
@@ -882,7 +902,20 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
             "{e}"
         );
         let e = err("[[rules]]\nid = \"x\"\n");
-        assert!(e.contains("needs a regex"), "{e}");
+        assert!(e.contains("needs a regex or a path"), "{e}");
+    }
+
+    #[test]
+    fn path_only_rules_become_file_rules() {
+        let c = config(
+            "[[rules]]\nid = \"p12\"\npath = '''(?i)\\.p12$'''\n[[allowlists]]\ntargetRules = [\"p12\"]\npaths = ['''^test/''']\n",
+        )
+        .unwrap();
+        assert!(c.rules.rules.is_empty());
+        let r = &c.rules.file_rules[0];
+        assert!(r.matches("keys/prod.P12"));
+        assert!(!r.matches("test/prod.p12"), "targeted allowlist");
+        assert!(!r.matches("keys/prod.p12.txt"));
     }
 
     #[test]

@@ -56,11 +56,35 @@ pub struct Context {
     pub distance: usize,
 }
 
+/// A rule that reports a file by its path alone, without reading it
+/// (gitleaks' `path`-only rules: keystores such as `.p12` files).
+#[derive(Debug)]
+pub struct FileRule {
+    pub id: String,
+    pub description: String,
+    /// Matched against the path relative to the scanned root.
+    pub path: Regex,
+    pub severity: Severity,
+    /// Path allowlists; any of them allows a file.
+    pub allowlists: Vec<Allowlist>,
+    pub origin: String,
+}
+
+impl FileRule {
+    /// True if the file at `path` (relative to the scanned root) is
+    /// reported by this rule.
+    pub fn matches(&self, path: &str) -> bool {
+        self.path.is_match(path.as_bytes()) && !self.allowlists.iter().any(|a| a.allows_path(path))
+    }
+}
+
 /// All rules plus the allowlists that apply to every rule.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub global_allowlists: Vec<Allowlist>,
+    /// Rules on file paths alone; the detector never sees them.
+    pub file_rules: Vec<FileRule>,
 }
 
 impl RuleSet {
@@ -105,11 +129,17 @@ impl RuleSet {
         self.rules.iter_mut().find(|r| r.id == id)
     }
 
-    /// Drops the rule `id`; false if there is none.
+    /// True if a rule or file rule has this id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.get(id).is_some() || self.file_rules.iter().any(|r| r.id == id)
+    }
+
+    /// Drops the rule or file rule `id`; false if there is none.
     pub fn remove(&mut self, id: &str) -> bool {
-        let before = self.rules.len();
+        let before = self.rules.len() + self.file_rules.len();
         self.rules.retain(|r| r.id != id);
-        self.rules.len() != before
+        self.file_rules.retain(|r| r.id != id);
+        self.rules.len() + self.file_rules.len() != before
     }
 }
 

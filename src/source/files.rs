@@ -104,6 +104,13 @@ fn scan_file(
             "file name is not valid UTF-8; shown with replacement characters",
         );
     }
+    let origin = Origin {
+        path: &shown,
+        rel,
+        commit: None,
+        lines: None,
+    };
+    sink.file(&origin);
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return diag::error(&shown, describe_io(&e)),
@@ -115,12 +122,6 @@ fn scan_file(
     if len > opts.max_file_size {
         return skip_large(&shown, len, opts, stats);
     }
-    let origin = Origin {
-        path: &shown,
-        rel,
-        commit: None,
-        lines: None,
-    };
     if len >= MMAP_THRESHOLD {
         // SAFETY: see the module docs; the map is read-only and dropped
         // before this function returns.

@@ -28,6 +28,11 @@ pub struct Origin<'a> {
 /// Receives buffers from a source. Called from many threads at once.
 pub trait Sink: Sync {
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]);
+
+    /// Called once for every file a source finds, before it decides
+    /// whether to read it (a binary or too large file is still a file):
+    /// for rules about file names alone.
+    fn file(&self, _origin: &Origin<'_>) {}
 }
 
 /// Counters a source keeps while it runs; read once it is done.
