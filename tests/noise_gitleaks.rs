@@ -33,8 +33,8 @@ tags = ["internal", "token"]
 
 [[rules]]
 id = "legacy-db-password"
-description = "Password in a legacy database URL"
-regex = '''postgres://[^:\s]+:([^@\s]{8,})@'''
+description = "Password of the legacy database"
+regex = '''legacy_db_pw\s*[:=]\s*(\S{8,})'''
 path = '''\.(ya?ml|env)$'''
 
 [[rules]]
@@ -66,12 +66,12 @@ fn project() -> TempDir {
     write(
         dir.path(),
         "deploy/db.yaml",
-        "url: postgres://app:Xk9mP2vL7qR4@db.internal:5432/app\n",
+        "legacy_db_pw: Xk9mP2vL7qR4\n",
     );
     write(
         dir.path(),
         "docs/db.txt",
-        "url: postgres://app:Xk9mP2vL7qR4@db.internal:5432/app\n",
+        "legacy_db_pw: Xk9mP2vL7qR4\n",
     );
     write(
         dir.path(),
