@@ -63,16 +63,8 @@ fn project() -> TempDir {
         "app/settings.py",
         format!("ACME_INTERNAL_TOKEN = \"{ACME}\"\nACME_INTERNAL_TOKEN = \"notreal7m3v1b6n4c0z5l7p2w9e4r6t1\"\n"),
     );
-    write(
-        dir.path(),
-        "deploy/db.yaml",
-        "legacy_db_pw: Xk9mP2vL7qR4\n",
-    );
-    write(
-        dir.path(),
-        "docs/db.txt",
-        "legacy_db_pw: Xk9mP2vL7qR4\n",
-    );
+    write(dir.path(), "deploy/db.yaml", "legacy_db_pw: Xk9mP2vL7qR4\n");
+    write(dir.path(), "docs/db.txt", "legacy_db_pw: Xk9mP2vL7qR4\n");
     write(
         dir.path(),
         "vendor/lib/creds.env",

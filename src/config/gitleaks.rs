@@ -61,28 +61,77 @@ const MAX_EXTEND_DEPTH: usize = 2;
 const WHOLE_BUFFER: usize = usize::MAX;
 
 /// gitleaks' default rule ids that keygate's built-in rules spell
-/// differently. Identical ids (`github-pat`, `private-key`, ...) need no
-/// entry.
+/// differently, sorted. Identical ids (`github-pat`, `private-key`, ...)
+/// need no entry; an entry whose keygate rule is absent is inert.
 const GITLEAKS_IDS: &[(&str, &[&str])] = &[
-    ("aws-access-token", &["aws-access-key-id"]),
-    ("generic-api-key", &["generic-secret"]),
-    ("github-oauth", &["github-oauth-token"]),
-    ("gitlab-rrt", &["gitlab-runner-registration-token"]),
-    ("gcp-api-key", &["google-api-key"]),
+    ("airtable-api-key", &["airtable-token"]),
+    ("airtable-personnal-access-token", &["airtable-token"]),
     ("anthropic-admin-api-key", &["anthropic-admin-key"]),
     ("artifactory-api-key", &["artifactory-token"]),
+    ("artifactory-reference-token", &["artifactory-token"]),
+    ("aws-access-token", &["aws-access-key-id"]),
+    ("cloudflare-api-key", &["cloudflare-api-token"]),
+    ("cloudflare-global-api-key", &["cloudflare-api-token"]),
+    ("contentful-delivery-api-token", &["contentful-token"]),
+    ("curl-auth-header", &["http-authorization-header"]),
+    ("databricks-api-token", &["databricks-token"]),
+    ("datadog-access-token", &["datadog-api-key"]),
+    ("digitalocean-access-token", &["digitalocean-token"]),
+    ("digitalocean-pat", &["digitalocean-token"]),
+    ("digitalocean-refresh-token", &["digitalocean-token"]),
     ("discord-api-token", &["discord-bot-token"]),
+    ("doppler-api-token", &["doppler-token"]),
+    ("dynatrace-api-token", &["dynatrace-token"]),
+    ("gcp-api-key", &["google-api-key"]),
+    ("generic-api-key", &["generic-secret"]),
+    ("github-oauth", &["github-oauth-token"]),
+    ("gitlab-cicd-job-token", &["gitlab-token"]),
+    ("gitlab-deploy-token", &["gitlab-token"]),
+    ("gitlab-feature-flag-client-token", &["gitlab-token"]),
+    ("gitlab-feed-token", &["gitlab-token"]),
+    ("gitlab-incoming-mail-token", &["gitlab-token"]),
+    ("gitlab-kubernetes-agent-token", &["gitlab-token"]),
+    ("gitlab-oauth-app-secret", &["gitlab-token"]),
+    ("gitlab-ptt", &["gitlab-token"]),
+    ("gitlab-rrt", &["gitlab-runner-registration-token"]),
+    ("gitlab-runner-authentication-token", &["gitlab-token"]),
+    ("gitlab-scim-token", &["gitlab-token"]),
+    ("grafana-api-key", &["grafana-token"]),
+    ("grafana-cloud-api-token", &["grafana-token"]),
+    ("grafana-service-account-token", &["grafana-token"]),
+    ("hashicorp-tf-api-token", &["terraform-cloud-token"]),
     ("huggingface-access-token", &["huggingface-token"]),
     ("mailgun-private-api-token", &["mailgun-api-key"]),
+    ("mapbox-api-token", &["mapbox-secret-token"]),
     ("microsoft-teams-webhook", &["microsoft-teams-webhook-url"]),
+    ("new-relic-insert-key", &["new-relic-key"]),
+    ("new-relic-user-api-key", &["new-relic-key"]),
+    ("notion-api-token", &["notion-token"]),
+    ("okta-access-token", &["okta-api-token"]),
+    ("planetscale-api-token", &["planetscale-token"]),
+    ("planetscale-oauth-token", &["planetscale-token"]),
+    ("planetscale-password", &["planetscale-token"]),
+    ("postman-api-token", &["postman-api-key"]),
+    ("pulumi-api-token", &["pulumi-access-token"]),
     ("pypi-upload-token", &["pypi-token"]),
     ("rubygems-api-token", &["rubygems-api-key"]),
     ("sendgrid-api-token", &["sendgrid-api-key"]),
+    ("sentry-access-token", &["sentry-auth-token"]),
+    ("sentry-org-token", &["sentry-auth-token"]),
+    ("sentry-user-token", &["sentry-auth-token"]),
+    ("shopify-access-token", &["shopify-token"]),
+    ("shopify-custom-access-token", &["shopify-token"]),
+    ("shopify-private-app-access-token", &["shopify-token"]),
+    ("shopify-shared-secret", &["shopify-token"]),
+    ("slack-config-access-token", &["slack-token"]),
+    ("slack-config-refresh-token", &["slack-token"]),
     (
         "stripe-access-token",
         &["stripe-secret-key", "stripe-restricted-key"],
     ),
     ("telegram-bot-api-token", &["telegram-bot-token"]),
+    ("vault-batch-token", &["vault-token"]),
+    ("vault-service-token", &["vault-token"]),
 ];
 
 /// The keygate rule ids that stand for gitleaks' default rule `id` (empty
@@ -916,6 +965,20 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
         assert!(r.matches("keys/prod.P12"));
         assert!(!r.matches("test/prod.p12"), "targeted allowlist");
         assert!(!r.matches("keys/prod.p12.txt"));
+    }
+
+    #[test]
+    fn gitleaks_id_table_is_sorted_and_names_builtin_rules() {
+        let builtin = RuleSet::builtin().unwrap();
+        assert!(GITLEAKS_IDS.windows(2).all(|w| w[0].0 < w[1].0));
+        for (gitleaks, ours) in GITLEAKS_IDS {
+            for id in *ours {
+                assert!(
+                    builtin.get(id).is_some(),
+                    "{gitleaks} -> {id}: no such rule"
+                );
+            }
+        }
     }
 
     #[test]
