@@ -15,6 +15,8 @@ use crate::report::{self, Format, ReportOptions};
 use crate::scan::Collector;
 use crate::source::{self, files::FileOptions, Stats};
 
+mod git;
+
 /// Exit code: no findings.
 pub const EXIT_CLEAN: i32 = 0;
 /// Exit code: something could not be done or scanned.
@@ -23,6 +25,9 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Staged(args) => git::staged(args),
+        Command::History(args) => git::history(args),
+        Command::Hook(cmd) => git::hook(cmd),
     };
     match result {
         Ok(code) => code,

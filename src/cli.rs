@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
 
+mod git;
+pub use git::{HistoryArgs, HookCommand, HookInstallArgs, HookRepoArgs, StagedArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "keygate",
@@ -22,6 +25,14 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (or `-` for standard input).
     Scan(ScanArgs),
+    /// Scan the changes staged for the next commit (for pre-commit hooks).
+    Staged(StagedArgs),
+    /// Scan git history: every commit, a range of commits (CI), or every
+    /// object.
+    History(HistoryArgs),
+    /// Install or remove keygate's git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod detect;
 pub mod diag;
 pub mod finding;
+pub mod hook;
 pub mod report;
 pub mod rules;
 pub mod scan;
