@@ -44,7 +44,10 @@ fn install_blocks_secrets_and_passes_clean_commits() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("keygate blocked this commit"), "{err}");
-    assert!(err.contains("keygate:allow") && err.contains("--no-verify"), "{err}");
+    assert!(
+        err.contains("keygate:allow") && err.contains("--no-verify"),
+        "{err}"
+    );
     assert_eq!(r.git(&["log", "--format=%s", "-1"]), "clean");
 
     // `git commit -a` stages through a temporary index: still checked.
@@ -53,11 +56,19 @@ fn install_blocks_secrets_and_passes_clean_commits() {
     let mut cmd = r.git_cmd_in(&r.dir, &["commit", "-q", "-a", "-m", "sneaky"]);
     let out = cmd.env("KEYGATE", keygate_bin()).output().unwrap();
     assert!(!out.status.success(), "commit -a was not blocked");
-    assert!(stderr(&out).contains("keygate blocked this commit"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("keygate blocked this commit"),
+        "{}",
+        stderr(&out)
+    );
 
     // Installing again is a no-op.
     let out = r.keygate(&["hook", "install"]);
-    assert!(stdout(&out).contains("already installed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("already installed"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -105,8 +116,14 @@ fn install_refuses_a_foreign_hook_without_force() {
     let out = r.keygate(&["hook", "install"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("not keygate's") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\nexec make lint\n");
+    assert!(
+        err.contains("not keygate's") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\nexec make lint\n"
+    );
 
     // Uninstall leaves a foreign hook alone too.
     let out = r.keygate(&["hook", "uninstall"]);
@@ -117,8 +134,13 @@ fn install_refuses_a_foreign_hook_without_force() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("pre-commit.keygate-backup"));
     let backup = r.dir.join(".git/hooks/pre-commit.keygate-backup");
-    assert_eq!(std::fs::read_to_string(&backup).unwrap(), "#!/bin/sh\nexec make lint\n");
-    assert!(std::fs::read_to_string(&hook).unwrap().contains("keygate-managed-hook"));
+    assert_eq!(
+        std::fs::read_to_string(&backup).unwrap(),
+        "#!/bin/sh\nexec make lint\n"
+    );
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("keygate-managed-hook"));
 
     let out = r.keygate(&["hook", "uninstall"]);
     assert_eq!(out.status.code(), Some(0));
