@@ -28,7 +28,8 @@ use git2::{
 };
 
 use super::progress::Progress;
-use super::{commit_info, display_path, is_file_mode, GitError, Result};
+use super::treediff::{diff_trees, Side};
+use super::{commit_info, display_path, is_file_mode_bits, GitError, Result};
 use crate::diag;
 use crate::finding::CommitInfo;
 use crate::source::{looks_binary, Origin, Sink, Stats};
@@ -164,6 +165,15 @@ pub struct Audit {
     pub changes: Vec<Change>,
     /// Blobs that no commit reaches, scanned under [`UNREACHABLE_PREFIX`].
     pub unreachable_blobs: usize,
+}
+
+/// A changed file in one commit, relative to its first parent.
+struct FileChange {
+    path: Vec<u8>,
+    /// Set when the file moved here from another path in this commit.
+    renamed_from: Option<Vec<u8>>,
+    old: Option<Side>,
+    new: Option<Side>,
 }
 
 /// A blob for the workers: its first appearance in the walk.
@@ -421,43 +431,31 @@ impl<'r> Walker<'r> {
         let idx = self.audit.commits.len() as u32;
         self.audit.commits.push(CommitRec { oid, first_parent });
         self.audit.commit_index.insert(oid, idx);
-        let tree = commit
-            .tree()
-            .map_err(|e| GitError::wrap(format!("cannot read the tree of {oid}"), &e))?;
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut self.diff_opts))
+        let changes = self
+            .changes(parent_tree, commit.tree_id())
             .map_err(|e| GitError::wrap(format!("cannot diff commit {oid}"), &e))?;
-        diff.find_similar(Some(&mut self.find_opts))
-            .map_err(|e| GitError::wrap(format!("cannot detect renames in {oid}"), &e))?;
         let mut info: Option<Arc<CommitInfo>> = None;
-        for delta in diff.deltas() {
-            let (old, new) = (delta.old_file(), delta.new_file());
-            let old_path = old.path_bytes().unwrap_or_default();
-            let new_path = new.path_bytes().unwrap_or_default();
-            let old_blob = match delta.status() {
-                Delta::Deleted => {
-                    self.change(idx, old_path, None, None);
+        for c in changes {
+            if let Some(from) = &c.renamed_from {
+                self.change(idx, from, None, None);
+            }
+            let new = match c.new {
+                Some((id, mode)) if is_file_mode_bits(mode) => id,
+                // Deleted, or now a symlink or submodule: the file is gone.
+                _ => {
+                    self.change(idx, &c.path, None, None);
                     continue;
                 }
-                Delta::Added | Delta::Typechange => None,
-                Delta::Modified | Delta::Copied => is_file_mode(old.mode()).then(|| old.id()),
-                Delta::Renamed => {
-                    self.change(idx, old_path, None, None);
-                    is_file_mode(old.mode()).then(|| old.id())
-                }
-                _ => continue,
             };
-            if !is_file_mode(new.mode()) {
-                // Became a symlink or submodule: the file is gone.
-                self.change(idx, new_path, None, None);
-                continue;
-            }
-            if self.change(idx, new_path, Some(new.id()), old_blob) {
+            let old = c
+                .old
+                .filter(|&(_, m)| is_file_mode_bits(m))
+                .map(|(id, _)| id);
+            if self.change(idx, &c.path, Some(new), old) {
                 let info = info.get_or_insert_with(|| Arc::new(commit_info(&commit)));
                 self.queue(Job {
-                    oid: new.id(),
-                    path: display_path(new_path),
+                    oid: new,
+                    path: display_path(&c.path),
                     commit: Some(Arc::clone(info)),
                 })?;
             }
@@ -466,10 +464,80 @@ impl<'r> Walker<'r> {
         Ok(())
     }
 
+    /// The files that differ between the parent's tree and `tree`, with
+    /// renames paired up. The fast tree diff serves commits that only add,
+    /// only delete, or only modify; a commit that does both of the first
+    /// two may hold renames, and gets libgit2's rename detection (exact and
+    /// similarity-based, like `git diff`).
+    fn changes(
+        &mut self,
+        parent: Option<Oid>,
+        tree: Oid,
+    ) -> std::result::Result<Vec<FileChange>, git2::Error> {
+        let mut raw = Vec::new();
+        diff_trees(self.repo, parent, Some(tree), &mut raw)?;
+        let adds = raw.iter().any(|c| c.old.is_none());
+        let dels = raw.iter().any(|c| c.new.is_none());
+        if !(adds && dels) {
+            return Ok(raw
+                .into_iter()
+                .map(|c| FileChange {
+                    path: c.path,
+                    renamed_from: None,
+                    old: c.old,
+                    new: c.new,
+                })
+                .collect());
+        }
+        let old_tree = parent.map(|p| self.repo.find_tree(p)).transpose()?;
+        let new_tree = self.repo.find_tree(tree)?;
+        let mut diff = self.repo.diff_tree_to_tree(
+            old_tree.as_ref(),
+            Some(&new_tree),
+            Some(&mut self.diff_opts),
+        )?;
+        diff.find_similar(Some(&mut self.find_opts))?;
+        let side = |f: git2::DiffFile<'_>| (f.id(), i32::from(f.mode()));
+        let mut out = Vec::new();
+        for d in diff.deltas() {
+            let (old, new) = (d.old_file(), d.new_file());
+            let path = |f: &git2::DiffFile<'_>| f.path_bytes().unwrap_or_default().to_vec();
+            let change = match d.status() {
+                Delta::Deleted => FileChange {
+                    path: path(&old),
+                    renamed_from: None,
+                    old: Some(side(old)),
+                    new: None,
+                },
+                Delta::Added | Delta::Typechange => FileChange {
+                    path: path(&new),
+                    renamed_from: None,
+                    old: None,
+                    new: Some(side(new)),
+                },
+                Delta::Modified | Delta::Copied => FileChange {
+                    path: path(&new),
+                    renamed_from: None,
+                    old: Some(side(old)),
+                    new: Some(side(new)),
+                },
+                Delta::Renamed => FileChange {
+                    path: path(&new),
+                    renamed_from: Some(path(&old)),
+                    old: Some(side(old)),
+                    new: Some(side(new)),
+                },
+                _ => continue,
+            };
+            out.push(change);
+        }
+        Ok(out)
+    }
+
     /// The first parent's walk index and tree. A parent a shallow clone
     /// does not have counts as the empty tree (libgit2 already presents
     /// shallow commits as roots).
-    fn first_parent(&self, commit: &Commit<'_>) -> (u32, Option<git2::Tree<'r>>) {
+    fn first_parent(&self, commit: &Commit<'_>) -> (u32, Option<Oid>) {
         if self.warn_shallow && self.shallow.contains(&commit.id()) {
             diag::warn(
                 &commit.id().to_string(),
@@ -481,8 +549,8 @@ impl<'r> Walker<'r> {
             return (NONE, None);
         };
         let fp = self.audit.commit_index.get(&pid).copied().unwrap_or(NONE);
-        match self.repo.find_commit(pid).and_then(|p| p.tree()) {
-            Ok(t) => (fp, Some(t)),
+        match self.repo.find_commit(pid) {
+            Ok(p) => (fp, Some(p.tree_id())),
             Err(e) => {
                 diag::warn(
                     &commit.id().to_string(),

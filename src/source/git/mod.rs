@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod history;
 pub mod progress;
 pub mod staged;
+pub mod treediff;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -79,7 +80,13 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
 /// executable blobs. Symlinks (their "content" is a path), submodules
 /// (a commit id) and trees are not.
 pub fn is_file_mode(mode: FileMode) -> bool {
-    matches!(mode, FileMode::Blob | FileMode::BlobExecutable)
+    is_file_mode_bits(i32::from(mode))
+}
+
+/// [`is_file_mode`] on raw tree-entry mode bits (any permission bits: old
+/// trees hold modes such as `100664`).
+pub fn is_file_mode_bits(mode: i32) -> bool {
+    mode & 0o170000 == 0o100000
 }
 
 /// The path shown for a git path: lossy UTF-8 (git paths are bytes).
