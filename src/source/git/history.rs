@@ -196,6 +196,10 @@ pub fn scan(
     // Object ids come from the repository itself; re-hashing every object
     // read (libgit2's default) would double the cost of the audit.
     git2::opts::strict_hash_verification(false);
+    // libgit2's object cache (up to 256 MiB) halves the peak memory of a
+    // large audit when off, and costs no measurable time: each blob is read
+    // once, and each tree at most twice (for its commit and for a child).
+    git2::opts::enable_caching(false);
     let git_dir = repo.path().to_path_buf();
     let (tx, rx) = sync_channel::<Job>(QUEUE_DEPTH);
     let rx = Mutex::new(rx);
