@@ -5,15 +5,19 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{Cli, ColorChoice, Command, CommonArgs, ScanArgs};
 use crate::detect::Detector;
 use crate::diag;
-use crate::finding::Finding;
+use crate::finding::{Finding, Verification};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::Collector;
 use crate::source::{self, files::FileOptions, Stats};
+use crate::triage;
+use crate::verify::{self, Canaries, StsClient, StsConfig};
 
 mod git;
 
@@ -67,18 +71,20 @@ fn scan(args: ScanArgs) -> Result<i32> {
         source::files::scan(&opts, &collector, &stats);
     }
     let findings = collector.finish();
-    finish(common, &detector, &findings, &stats.summary(), started)
+    finish(common, &detector, findings, &stats.summary(), started)
 }
 
 /// Prints the report and the summary; computes the exit code.
 fn finish(
     common: &CommonArgs,
     detector: &Detector,
-    findings: &[Finding],
+    findings: Vec<Finding>,
     scanned: &str,
     started: Instant,
 ) -> Result<i32> {
-    write_report(common, detector, findings)?;
+    let mut findings = check(common, findings)?;
+    triage::assess(&mut findings);
+    write_report(common, detector, &findings)?;
     let errors = diag::error_count();
     if !common.quiet {
         let mut line = format!(
@@ -89,19 +95,62 @@ fn finish(
         );
         if errors > 0 {
             line.push_str(&format!(
-                ", {errors} error{}",
+                ", {errors} input{} could not be scanned",
                 if errors == 1 { "" } else { "s" }
             ));
         }
         eprintln!("{line}");
     }
-    Ok(if errors > 0 {
+    Ok(if errors > 0 && !common.ignore_errors {
         EXIT_ERROR
-    } else if findings.is_empty() {
-        EXIT_CLEAN
-    } else {
+    } else if findings.iter().any(|f| f.severity >= common.fail_on) {
         common.exit_code
+    } else {
+        EXIT_CLEAN
     })
+}
+
+/// Offline AWS facts always; live verification when asked for.
+fn check(common: &CommonArgs, mut findings: Vec<Finding>) -> Result<Vec<Finding>> {
+    let args = &common.verify;
+    let canaries = Canaries::builtin();
+    verify::mark_offline(&mut findings, &canaries);
+    if !(args.verify || args.only_live) {
+        return Ok(findings);
+    }
+    if !(args.verify_timeout > 0.0 && args.verify_timeout.is_finite()) {
+        bail!("--verify-timeout must be a positive number of seconds");
+    }
+    let client = StsClient::new(StsConfig {
+        endpoint: args.sts_endpoint.clone(),
+        region: args.sts_region.clone(),
+        timeout: Duration::from_secs_f64(args.verify_timeout),
+        concurrency: args.verify_concurrency.max(1),
+        ..StsConfig::default()
+    })
+    .map_err(|e| anyhow!("--sts-endpoint: {e}"))?;
+    let summary = verify::verify_findings(&mut findings, &client, &canaries);
+    if !common.quiet {
+        eprintln!(
+            "keygate: verified {} AWS credential{} with STS at {}{}",
+            summary.credentials_checked,
+            if summary.credentials_checked == 1 {
+                ""
+            } else {
+                "s"
+            },
+            args.sts_endpoint,
+            if summary.canary_keys > 0 {
+                format!(" ({} canary keys not sent)", summary.canary_keys)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if args.only_live {
+        findings.retain(|f| matches!(f.verification, Some(Verification::Live { .. })));
+    }
+    Ok(findings)
 }
 
 fn write_report(common: &CommonArgs, detector: &Detector, findings: &[Finding]) -> Result<()> {

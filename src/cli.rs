@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
 use crate::report::Format;
 
 mod git;
@@ -65,15 +66,55 @@ pub struct CommonArgs {
     /// Exit code to use when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: i32,
+    /// Fail (exit with --exit-code) only for findings at least this severe;
+    /// all findings are still reported.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
+    pub fail_on: Severity,
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Inputs that could not be scanned do not make the exit code 2 (they
+    /// are still reported and counted).
+    #[arg(long)]
+    pub ignore_errors: bool,
     /// Do not print the summary line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// Live verification of AWS keys (opt-in: the only network traffic keygate
+/// ever makes).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Check AWS key pairs live with STS GetCallerIdentity (read-only, needs
+    /// no permissions; shows in the key owner's CloudTrail).
+    #[arg(long)]
+    pub verify: bool,
+    /// Report only keys verified live (implies --verify).
+    #[arg(long)]
+    pub only_live: bool,
+    /// STS endpoint to call.
+    #[arg(
+        long,
+        env = "KEYGATE_STS_ENDPOINT",
+        value_name = "URL",
+        default_value = "https://sts.amazonaws.com/"
+    )]
+    pub sts_endpoint: String,
+    /// Region to sign STS requests for.
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    pub sts_region: String,
+    /// Seconds before one STS request is given up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub verify_timeout: f64,
+    /// STS requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub verify_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

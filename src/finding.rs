@@ -9,6 +9,37 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// How bad a finding is, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// The commit that introduced a finding (history scans only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommitInfo {
@@ -56,6 +87,10 @@ pub struct Finding {
     pub verification: Option<Verification>,
     /// AWS account decoded offline from an access key id.
     pub account: Option<String>,
+    /// The rule's default until triage decides from what is known.
+    pub severity: Severity,
+    /// What to do about it (AWS keys), filled in by triage.
+    pub playbook: Option<crate::triage::Playbook>,
 }
 
 impl Finding {

@@ -3,7 +3,8 @@
 //! Data flows one way: [`source`] turns files, the index or history into
 //! bytes with provenance; [`detect`] turns bytes into matches using a
 //! [`rules::RuleSet`]; [`scan`] drives the two and builds [`Finding`]s;
-//! [`verify`] checks credentials live; [`report`] prints findings.
+//! [`verify`] checks credentials live; [`triage`] rates them and says what
+//! to do; [`report`] prints findings.
 //! [`cli`] parses arguments and [`app`] runs them.
 
 pub mod app;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod triage;
 pub mod verify;
 
 pub use finding::{CommitInfo, Finding, Verification};

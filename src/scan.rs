@@ -51,6 +51,8 @@ impl<'d> Collector<'d> {
             later_commits: 0,
             verification: None,
             account: None,
+            severity: rule.severity,
+            playbook: None,
         }
     }
 }

@@ -4,8 +4,8 @@
 //! Needs the `pre-commit` executable: `PRE_COMMIT_BIN`, or `pre-commit` on
 //! PATH. Without it the test is skipped with a note, except under CI=true,
 //! where it fails. The framework builds keygate with `cargo install`
-//! (`language: rust`); the build is cached under the cargo target directory,
-//! so only the first run is slow.
+//! (`language: rust`); the build is cached in PRE_COMMIT_HOME (or under the
+//! cargo target directory), so only the first run is slow.
 
 mod git_util;
 
@@ -92,13 +92,18 @@ fn pre_commit_framework_blocks_secrets() {
         );
         return;
     };
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit");
+    // pre-commit's own cache: PRE_COMMIT_HOME when set (CI keeps it across
+    // runs), else under the cargo target directory.
+    let cache = match std::env::var_os("PRE_COMMIT_HOME").filter(|p| !p.is_empty()) {
+        Some(home) => PathBuf::from(home),
+        None => Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit"),
+    };
     std::fs::create_dir_all(&cache).unwrap();
     let r = Repo::new();
 
     // The hook source: this crate's files committed at a fixed date, so the
     // same sources give the same revision and pre-commit reuses its build.
-    let src = cache.join("keygate-src");
+    let src = cache.join("keygate-hook-src");
     let _ = std::fs::remove_dir_all(&src);
     std::fs::create_dir_all(&src).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -140,12 +145,12 @@ fn pre_commit_framework_blocks_secrets() {
     let cargo_home = std::env::var_os("CARGO_HOME").map_or(home.join(".cargo"), PathBuf::from);
     let rustup_home = std::env::var_os("RUSTUP_HOME").map_or(home.join(".rustup"), PathBuf::from);
     let framework = |cmd: &mut Command| {
-        cmd.env("PRE_COMMIT_HOME", cache.join("home"))
+        cmd.env("PRE_COMMIT_HOME", &cache)
             .env("CARGO_HOME", &cargo_home)
             .env("RUSTUP_HOME", &rustup_home)
             // pre-commit builds with `cargo install` (a release build); a
             // persistent target dir and a cheap profile keep that short.
-            .env("CARGO_TARGET_DIR", cache.join("cargo-target"))
+            .env("CARGO_TARGET_DIR", cache.join("keygate-cargo-target"))
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
             .env("CARGO_PROFILE_RELEASE_DEBUG", "false")

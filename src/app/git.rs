@@ -24,7 +24,7 @@ pub(super) fn staged(args: StagedArgs) -> Result<i32> {
     staged_source::scan(args.repo.as_deref(), &collector, &stats)?;
     let findings = collector.finish();
     let scanned = format!("staged changes: {}", stats.summary());
-    finish(&args.common, &detector, &findings, &scanned, started)
+    finish(&args.common, &detector, findings, &scanned, started)
 }
 
 /// `keygate history`: commits (all, a range, or one branch), optionally
@@ -72,7 +72,7 @@ pub(super) fn history(args: HistoryArgs) -> Result<i32> {
             audit.unreachable_blobs
         ));
     }
-    finish(common, &detector, &findings, &scanned, started)
+    finish(common, &detector, findings, &scanned, started)
 }
 
 /// `keygate hook install|uninstall`.

@@ -47,6 +47,7 @@ pub struct Detector {
 #[derive(Debug, Default)]
 pub struct Scratch {
     windows: Vec<Window>,
+    lower: Vec<u8>,
 }
 
 impl Detector {
@@ -72,7 +73,7 @@ impl Detector {
     /// Finds every reportable secret in `hay`. `path` feeds path allowlists.
     pub fn detect(&self, hay: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
         self.prefilter
-            .windows(hay, &self.windows, &mut scratch.windows);
+            .windows(hay, &self.windows, &mut scratch.lower, &mut scratch.windows);
         let mut found = Vec::new();
         for w in &scratch.windows {
             let rule = &self.rules.rules[w.rule];

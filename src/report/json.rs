@@ -1,15 +1,16 @@
 //! JSON (one array) and JSON Lines (one object per line).
 //!
 //! Fields: rule, description, path, line, column, secret (redacted unless
-//! shown), fingerprint, entropy; and when known: commit, author, email,
-//! date, message, later_commits, account, verification.
+//! shown), fingerprint, entropy, severity; and when known: commit, author, email,
+//! date, message, later_commits, account, verification, playbook.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::{shown_secret, Printer, ReportOptions};
-use crate::finding::{Finding, Verification};
+use crate::finding::{Finding, Severity, Verification};
+use crate::triage::{PlaybookKind, Step};
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -21,6 +22,7 @@ struct JsonFinding<'a> {
     secret: String,
     fingerprint: &'a str,
     entropy: f64,
+    severity: Severity,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,6 +39,15 @@ struct JsonFinding<'a> {
     account: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<&'a Verification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    playbook: Option<JsonPlaybook<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPlaybook<'a> {
+    kind: PlaybookKind,
+    title: &'a str,
+    steps: Vec<Step>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -51,6 +62,7 @@ impl<'a> JsonFinding<'a> {
             secret: shown_secret(f, opts),
             fingerprint: &f.fingerprint,
             entropy: (f.entropy * 1000.0).round() / 1000.0,
+            severity: f.severity,
             commit: c.map(|c| c.commit.as_str()),
             author: c.map(|c| c.author.as_str()),
             email: c.map(|c| c.email.as_str()),
@@ -59,6 +71,11 @@ impl<'a> JsonFinding<'a> {
             later_commits: c.map(|_| f.later_commits),
             account: f.account.as_deref(),
             verification: f.verification.as_ref(),
+            playbook: f.playbook.as_ref().map(|p| JsonPlaybook {
+                kind: p.kind,
+                title: p.title(),
+                steps: p.steps(opts.show_secrets),
+            }),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{shown_secret, Printer, ReportOptions};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::rules::RuleSet;
 
 pub struct SarifPrinter<'a> {
@@ -24,7 +24,7 @@ impl<'a> SarifPrinter<'a> {
     fn rule_descriptor(&self, id: &str, fallback_description: &str) -> Value {
         let rule = self.rules.get(id);
         let description = rule.map_or(fallback_description, |r| r.description.as_str());
-        let severity = rule.and_then(|r| r.severity.as_deref()).unwrap_or("high");
+        let severity = rule.map_or(Severity::High, |r| r.severity);
         json!({
             "id": id,
             "name": id,
@@ -41,20 +41,21 @@ impl<'a> SarifPrinter<'a> {
     }
 }
 
-fn level(severity: &str) -> &'static str {
+fn level(severity: Severity) -> &'static str {
     match severity {
-        "critical" | "high" => "error",
-        "medium" => "warning",
-        _ => "note",
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
     }
 }
 
-fn security_severity(severity: &str) -> &'static str {
+/// GitHub maps this score to its critical/high/medium/low labels.
+fn security_severity(severity: Severity) -> &'static str {
     match severity {
-        "critical" => "9.5",
-        "high" => "8.0",
-        "medium" => "5.5",
-        _ => "3.0",
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
     }
 }
 
@@ -77,12 +78,12 @@ impl Printer for SarifPrinter<'_> {
         let results: Vec<Value> = findings
             .iter()
             .map(|f| {
-                let severity = self
-                    .rules
-                    .get(&f.rule)
-                    .and_then(|r| r.severity.as_deref())
-                    .unwrap_or("high");
-                let mut properties = json!({ "entropy": (f.entropy * 1000.0).round() / 1000.0 });
+                let severity = f.severity;
+                let mut properties = json!({
+                    "entropy": (f.entropy * 1000.0).round() / 1000.0,
+                    "severity": severity.as_str(),
+                    "security-severity": security_severity(severity),
+                });
                 if let Some(c) = &f.commit {
                     properties["commit"] = json!(c.commit);
                     properties["author"] = json!(c.author);

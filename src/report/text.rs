@@ -4,7 +4,10 @@ use std::io::{self, Write};
 
 use super::{shown_secret, Printer, ReportOptions};
 use crate::diag::printable;
-use crate::finding::{Finding, Verification};
+use std::collections::HashSet;
+
+use crate::finding::{Finding, Severity, Verification};
+use crate::triage::Playbook;
 
 pub struct TextPrinter {
     opts: ReportOptions,
@@ -27,6 +30,7 @@ impl TextPrinter {
 impl Printer for TextPrinter {
     fn print(&mut self, findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
         let mut last_path: Option<&str> = None;
+        let mut playbooks_shown: HashSet<&str> = HashSet::new();
         for f in findings {
             if last_path != Some(f.path.as_str()) {
                 if last_path.is_some() {
@@ -38,9 +42,10 @@ impl Printer for TextPrinter {
             let secret = printable(&shown_secret(f, self.opts)).into_owned();
             writeln!(
                 out,
-                "  {}:{}  {}  {}  {}",
+                "  {}:{}  {}  {}  {}  {}",
                 self.paint("32", &f.line.to_string()),
                 f.column,
+                self.severity(f.severity),
                 self.paint("1;31", &f.rule),
                 secret,
                 f.description
@@ -67,12 +72,42 @@ impl Printer for TextPrinter {
             if let Some(v) = &f.verification {
                 writeln!(out, "      {}", self.verification(v))?;
             }
+            if let Some(p) = &f.playbook {
+                if playbooks_shown.insert(&p.key_id) {
+                    self.playbook(p, out)?;
+                }
+            }
         }
         Ok(())
     }
 }
 
 impl TextPrinter {
+    fn severity(&self, s: Severity) -> String {
+        let label = s.as_str().to_uppercase();
+        match s {
+            Severity::Critical => self.paint("1;97;41", &label),
+            Severity::High => self.paint("1;31", &label),
+            Severity::Medium => self.paint("33", &label),
+            Severity::Low => self.paint("2", &label),
+        }
+    }
+
+    fn playbook(&self, p: &Playbook, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "      {}",
+            self.paint("1", &format!("What to do: {}", p.title()))
+        )?;
+        for (i, step) in p.steps(self.opts.show_secrets).iter().enumerate() {
+            writeln!(out, "        {}. {}", i + 1, step.what)?;
+            if let Some(cmd) = &step.run {
+                writeln!(out, "           $ {cmd}")?;
+            }
+        }
+        Ok(())
+    }
+
     fn verification(&self, v: &Verification) -> String {
         match v {
             Verification::Live { account, arn, .. } => self.paint(
@@ -81,7 +116,9 @@ impl TextPrinter {
             ),
             Verification::Invalid => "verified: invalid (not a working key)".into(),
             Verification::Expired => "verified: expired".into(),
-            Verification::Unverified => "not verified: no secret key found nearby".into(),
+            Verification::Unverified => {
+                "not verified: no secret key (or, for ASIA keys, session token) found nearby".into()
+            }
             Verification::Canary => self.paint(
                 "33",
                 "canary token: a trap key; not verified (using it alerts its owner)",

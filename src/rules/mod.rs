@@ -12,6 +12,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::finding::Severity;
+
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
@@ -32,7 +34,8 @@ pub struct Rule {
     pub min_entropy: Option<f64>,
     pub window: usize,
     pub fallback: bool,
-    pub severity: Option<String>,
+    /// Default severity of this rule's findings (`high` when unset).
+    pub severity: Severity,
     pub context: Option<Context>,
     pub allowlist: Allowlist,
     pub examples: Vec<String>,
@@ -195,6 +198,15 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
         Some(a) => Allowlist::compile(a).with_context(|| ctx("allowlist"))?,
         None => Allowlist::default(),
     };
+    let severity = match r.severity.as_deref() {
+        None => Severity::High,
+        Some(s) => Severity::parse(s).ok_or_else(|| {
+            anyhow!(
+                "{}: {s:?} is not one of critical, high, medium, low",
+                ctx("severity")
+            )
+        })?,
+    };
     if let Some(e) = r.min_entropy {
         if !(0.0..=8.0).contains(&e) {
             bail!("{}: must be between 0 and 8 bits", ctx("min_entropy"));
@@ -209,7 +221,7 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
         min_entropy: r.min_entropy,
         window: r.window.unwrap_or(DEFAULT_WINDOW),
         fallback: r.fallback,
-        severity: r.severity,
+        severity,
         context,
         allowlist,
         examples: r.examples,

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{looks_binary, Origin, Sink, Stats};
+use super::{text_view, Origin, Sink, Stats};
 use crate::diag;
 
 /// Files at least this large are memory-mapped instead of read.
@@ -33,14 +33,22 @@ pub struct FileOptions {
 
 /// Walks every path and hands each readable text file to `sink`.
 pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
-    let Some((first, rest)) = opts.paths.split_first() else {
+    // Roots that do not exist are reported once here, not again by the walk.
+    let roots: Vec<&Path> = opts
+        .paths
+        .iter()
+        .filter(|p| match std::fs::metadata(p) {
+            Ok(_) => true,
+            Err(e) => {
+                diag::error(&p.to_string_lossy(), describe_io(&e));
+                false
+            }
+        })
+        .map(PathBuf::as_path)
+        .collect();
+    let Some((first, rest)) = roots.split_first() else {
         return;
     };
-    for p in &opts.paths {
-        if let Err(e) = std::fs::metadata(p) {
-            diag::error(&p.to_string_lossy(), describe_io(&e));
-        }
-    }
     let mut builder = WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -55,7 +63,6 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
         .git_exclude(!opts.no_ignore)
         .parents(!opts.no_ignore)
         .filter_entry(|e| e.file_name() != ".git");
-    let roots: Vec<&Path> = opts.paths.iter().map(PathBuf::as_path).collect();
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         let roots = &roots;
@@ -106,8 +113,7 @@ fn scan_file(
         Err(e) => return diag::error(&shown, describe_io(&e)),
     };
     if len > opts.max_file_size {
-        stats.skipped_large.fetch_add(1, Ordering::Relaxed);
-        return;
+        return skip_large(&shown, len, opts, stats);
     }
     let origin = Origin {
         path: &shown,
@@ -128,19 +134,32 @@ fn scan_file(
         return diag::error(&shown, describe_io(&e));
     }
     if buf.len() as u64 > opts.max_file_size {
-        stats.skipped_large.fetch_add(1, Ordering::Relaxed);
-        return;
+        return skip_large(&shown, buf.len() as u64, opts, stats);
     }
     scan_buffer(buf, &origin, sink, stats);
 }
 
+/// Large files are skipped with a warning, never silently: a scanner's
+/// silence must mean "nothing found".
+fn skip_large(shown: &str, len: u64, opts: &FileOptions, stats: &Stats) {
+    stats.skipped_large.fetch_add(1, Ordering::Relaxed);
+    diag::warn(
+        shown,
+        format!(
+            "skipped: {} is over --max-file-size {}",
+            super::human_bytes(len),
+            super::human_bytes(opts.max_file_size)
+        ),
+    );
+}
+
 fn scan_buffer(bytes: &[u8], origin: &Origin<'_>, sink: &dyn Sink, stats: &Stats) {
-    if looks_binary(bytes) {
+    let Some(text) = text_view(bytes) else {
         stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
         return;
-    }
+    };
     stats.scanned(bytes.len());
-    sink.scan(origin, bytes);
+    sink.scan(origin, &text);
 }
 
 /// The path relative to the walk root it is under, with `/` separators.

@@ -6,6 +6,7 @@ pub mod files;
 pub mod git;
 pub mod stdin;
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -80,6 +81,26 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
 }
 
+/// The bytes as the detector should see them, or `None` for binary data.
+/// UTF-16 with a byte order mark (how Windows tools often save scripts) is
+/// transcoded to UTF-8, so keys hidden that way are found; line numbers are
+/// unchanged. Everything else is passed through as is.
+pub fn text_view(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let utf16 = |body: &[u8], from: fn([u8; 2]) -> u16| {
+        let units = body.chunks_exact(2).map(|c| from([c[0], c[1]]));
+        let text: String = char::decode_utf16(units)
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        Cow::Owned(text.into_bytes())
+    };
+    match bytes {
+        [0xFF, 0xFE, body @ ..] => Some(utf16(body, u16::from_le_bytes)),
+        [0xFE, 0xFF, body @ ..] => Some(utf16(body, u16::from_be_bytes)),
+        _ if looks_binary(bytes) => None,
+        _ => Some(Cow::Borrowed(bytes)),
+    }
+}
+
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut v = n as f64;
@@ -106,6 +127,23 @@ mod tests {
         let mut late = vec![b'a'; 10_000];
         late.push(0);
         assert!(!looks_binary(&late));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_transcoded() {
+        let text = "a\r\nkey = AKIAAU4PCZL6HT4DTCBS\r\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(text_view(&le).unwrap().as_ref(), text.as_bytes());
+        assert_eq!(text_view(&be).unwrap().as_ref(), text.as_bytes());
+        assert!(text_view(b"bin\0ary").is_none());
+        assert!(matches!(text_view(b"plain"), Some(Cow::Borrowed(_))));
     }
 
     #[test]

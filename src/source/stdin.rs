@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::{looks_binary, Origin, Sink, Stats};
+use super::{text_view, Origin, Sink, Stats};
 use crate::diag;
 
 pub fn scan(sink: &dyn Sink, stats: &Stats) {
@@ -10,12 +10,12 @@ pub fn scan(sink: &dyn Sink, stats: &Stats) {
     if let Err(e) = std::io::stdin().lock().read_to_end(&mut buf) {
         return diag::error("-", format!("cannot read standard input: {e}"));
     }
-    if looks_binary(&buf) {
+    let Some(text) = text_view(&buf) else {
         stats
             .skipped_binary
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return;
-    }
+    };
     stats.scanned(buf.len());
     let origin = Origin {
         path: "-",
@@ -23,5 +23,5 @@ pub fn scan(sink: &dyn Sink, stats: &Stats) {
         commit: None,
         lines: None,
     };
-    sink.scan(&origin, &buf);
+    sink.scan(&origin, &text);
 }

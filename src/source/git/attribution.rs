@@ -25,6 +25,7 @@ use super::history::{Audit, Change, NONE};
 use super::{added_lines, commit_info_of, display_path, Result};
 use crate::diag;
 use crate::finding::{CommitInfo, Finding};
+use crate::source::text_view;
 
 /// See the module docs. Findings without a commit (unreachable blobs) pass
 /// through unchanged. The result is in [`Finding::order_key`] order.
@@ -70,6 +71,7 @@ pub fn attribute(repo: &Repository, audit: &Audit, raw: Vec<Finding>) -> Result<
     for (&blob, findings) in &by_blob {
         let intros = appearances.get(&blob).map_or(&[][..], Vec::as_slice);
         let new = read_blob(repo, *audit.blobs.get(blob));
+        let new = new.as_deref().and_then(text_view);
         for change in intros {
             let lines = added(repo, audit, change, new.as_deref());
             for &i in findings {
@@ -219,6 +221,7 @@ fn added(
     }
     let new = new?;
     let old = read_blob(repo, *audit.blobs.get(change.old))?;
+    let old = text_view(&old)?;
     added_lines(Some(&old), new).ok()
 }
 

@@ -32,7 +32,7 @@ use super::treediff::{diff_trees, Side};
 use super::{commit_info, display_path, is_file_mode_bits, GitError, Result};
 use crate::diag;
 use crate::finding::CommitInfo;
-use crate::source::{looks_binary, Origin, Sink, Stats};
+use crate::source::{human_bytes, text_view, Origin, Sink, Stats};
 
 /// "No such index" in the audit's `u32` tables.
 pub const NONE: u32 = u32::MAX;
@@ -203,9 +203,16 @@ pub fn scan(
     let git_dir = repo.path().to_path_buf();
     let (tx, rx) = sync_channel::<Job>(QUEUE_DEPTH);
     let rx = Mutex::new(rx);
+    let warned = Mutex::new(HashSet::new());
     std::thread::scope(|s| {
         for _ in 0..opts.threads.max(1) {
-            s.spawn(|| work(&git_dir, &rx, opts.max_file_size, sink, stats, progress));
+            s.spawn(|| {
+                let limits = Limits {
+                    max_size: opts.max_file_size,
+                    warned: &warned,
+                };
+                work(&git_dir, &rx, &limits, sink, stats, progress)
+            });
         }
         let mut walker = Walker::new(repo, tx, progress)?;
         walker.run(opts)?;
@@ -215,11 +222,17 @@ pub fn scan(
     })
 }
 
+/// What the workers skip, and the paths already warned about.
+struct Limits<'a> {
+    max_size: u64,
+    warned: &'a Mutex<HashSet<String>>,
+}
+
 /// A worker: reads queued blobs and scans them until the queue closes.
 fn work(
     git_dir: &Path,
     rx: &Mutex<Receiver<Job>>,
-    max_size: u64,
+    limits: &Limits<'_>,
     sink: &dyn Sink,
     stats: &Stats,
     progress: &Progress,
@@ -251,9 +264,10 @@ fn work(
             }
         };
         match odb.read_header(job.oid) {
-            Ok((size, _)) if size as u64 > max_size => {
+            Ok((size, _)) if size as u64 > limits.max_size => {
                 stats.skipped_large.fetch_add(1, Ordering::Relaxed);
                 progress.blob_done(0);
+                warn_large(&job, size as u64, limits.max_size, limits.warned);
                 continue;
             }
             Ok(_) => {}
@@ -279,10 +293,10 @@ fn work(
         };
         let bytes = obj.data();
         progress.blob_done(bytes.len());
-        if looks_binary(bytes) {
+        let Some(text) = text_view(bytes) else {
             stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
             continue;
-        }
+        };
         stats.scanned(bytes.len());
         let origin = Origin {
             path: &job.path,
@@ -290,7 +304,28 @@ fn work(
             commit: job.commit.as_ref(),
             lines: None,
         };
-        sink.scan(&origin, bytes);
+        sink.scan(&origin, &text);
+    }
+}
+
+/// Skipped blobs are never silent; one warning per path is enough (a large
+/// generated file can have hundreds of versions).
+fn warn_large(job: &Job, size: u64, max: u64, warned: &Mutex<HashSet<String>>) {
+    let first = warned
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(job.path.clone());
+    if first {
+        diag::warn(
+            &job.path,
+            format!(
+                "skipped: blob {} is {}, over --max-file-size {} (later versions of this \
+                 path over the limit are skipped without a warning)",
+                job.oid,
+                human_bytes(size),
+                human_bytes(max)
+            ),
+        );
     }
 }
 

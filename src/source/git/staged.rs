@@ -7,6 +7,8 @@
 //! scanned; only findings on added lines count. Deletions, mode-only
 //! changes, exact renames, symlinks and submodules add no lines and are
 //! skipped without reading anything; binary blobs are counted and skipped.
+//! UTF-16 files with a byte order mark are diffed and scanned as UTF-8
+//! ([`text_view`]).
 //!
 //! Honours `GIT_INDEX_FILE`, which git sets for hooks when committing with
 //! a temporary index (`git commit -a`, `git commit PATH`).
@@ -17,7 +19,7 @@ use std::sync::atomic::Ordering;
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, Index, Repository, Tree};
 
 use super::{added_lines, display_path, is_file_mode, GitError, Result};
-use crate::source::{looks_binary, Origin, Sink, Stats};
+use crate::source::{text_view, Origin, Sink, Stats};
 
 /// Scans the changes staged in the repository at (or above) `repo_dir`.
 pub fn scan(repo_dir: Option<&Path>, sink: &dyn Sink, stats: &Stats) -> Result<()> {
@@ -66,11 +68,10 @@ pub fn scan(repo_dir: Option<&Path>, sink: &dyn Sink, stats: &Stats) -> Result<(
         let blob = repo
             .find_blob(new.id())
             .map_err(|e| GitError::wrap(format!("{path}: cannot read staged blob"), &e))?;
-        let bytes = blob.content();
-        if looks_binary(bytes) {
+        let Some(text) = text_view(blob.content()) else {
             stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
             continue;
-        }
+        };
         let old_blob = if old_is_file {
             Some(
                 repo.find_blob(old.id())
@@ -79,9 +80,10 @@ pub fn scan(repo_dir: Option<&Path>, sink: &dyn Sink, stats: &Stats) -> Result<(
         } else {
             None
         };
-        let lines = added_lines(old_blob.as_ref().map(|b| b.content()), bytes)
+        let old_text = old_blob.as_ref().and_then(|b| text_view(b.content()));
+        let lines = added_lines(old_text.as_deref(), &text)
             .map_err(|e| GitError::new(format!("{path}: {e}")))?;
-        stats.scanned(bytes.len());
+        stats.scanned(blob.content().len());
         if lines.is_empty() {
             continue;
         }
@@ -91,7 +93,7 @@ pub fn scan(repo_dir: Option<&Path>, sink: &dyn Sink, stats: &Stats) -> Result<(
             commit: None,
             lines: Some(&lines),
         };
-        sink.scan(&origin, bytes);
+        sink.scan(&origin, &text);
     }
     Ok(())
 }
