@@ -334,3 +334,57 @@ fn no_progress_bar_when_not_a_terminal() {
         "{err}"
     );
 }
+
+#[test]
+fn empty_and_bare_repositories() {
+    let r = Repo::new();
+    let out = r.keygate(&["history"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 commits"), "{}", stderr(&out));
+
+    r.write("a.txt", key_line(KEY_A));
+    r.commit_all("leak");
+    r.git_in(
+        r.home(),
+        &["clone", "-q", "--bare", r.dir.to_str().unwrap(), "bare.git"],
+    );
+    let out = r.keygate_in(r.home(), &["history", "bare.git"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // `staged` needs an index.
+    let out = r.keygate_in(&r.home().join("bare.git"), &["staged"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bare repository"), "{}", stderr(&out));
+}
+
+#[test]
+fn large_blobs_are_skipped_with_a_warning() {
+    let r = Repo::new();
+    let mut big = "x\n".repeat(2000);
+    big.push_str(&key_line(KEY_A));
+    r.write("big.txt", &big);
+    r.commit_all("v1");
+    r.write("big.txt", format!("{big}y\n"));
+    r.commit_all("v2");
+    let out = r.keygate(&["history", "--max-file-size", "1K"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("warning: big.txt: skipped").count(), 1, "{err}");
+    assert!(err.contains("skipped 2 too large"), "{err}");
+}
+
+#[test]
+fn utf16_files_are_scanned_as_text() {
+    let r = Repo::new();
+    let text = format!("first line\r\n{}", key_line(KEY_A));
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    r.write("setup.ps1", &bytes);
+    r.git(&["add", "setup.ps1"]);
+    let f = r.json(&["staged"], 1);
+    assert_eq!(summary(&f), vec![("setup.ps1".into(), 2, String::new())]);
+    r.commit("utf-16");
+    let f = r.json(&["history"], 1);
+    assert_eq!(summary(&f), vec![("setup.ps1".into(), 2, "utf-16".into())]);
+}

@@ -18,7 +18,6 @@
 //! containing it.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -200,19 +199,29 @@ pub fn scan(
     // large audit when off, and costs no measurable time: each blob is read
     // once, and each tree at most twice (for its commit and for a child).
     git2::opts::enable_caching(false);
-    let git_dir = repo.path().to_path_buf();
+    // Each worker gets its own handle (libgit2 repositories are not
+    // `Sync`), opened here so a failure stops the scan before it starts.
+    let workers = (0..opts.threads.max(1))
+        .map(|_| {
+            Repository::open(repo.path()).map_err(|e| {
+                GitError::wrap(
+                    format!("{}: cannot open repository", repo.path().display()),
+                    &e,
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let (tx, rx) = sync_channel::<Job>(QUEUE_DEPTH);
     let rx = Mutex::new(rx);
     let warned = Mutex::new(HashSet::new());
+    let limits = Limits {
+        max_size: opts.max_file_size,
+        warned: &warned,
+    };
     std::thread::scope(|s| {
-        for _ in 0..opts.threads.max(1) {
-            s.spawn(|| {
-                let limits = Limits {
-                    max_size: opts.max_file_size,
-                    warned: &warned,
-                };
-                work(&git_dir, &rx, &limits, sink, stats, progress)
-            });
+        for worker in workers {
+            let (rx, limits) = (&rx, &limits);
+            s.spawn(move || work(&worker, rx, limits, sink, stats, progress));
         }
         let mut walker = Walker::new(repo, tx, progress)?;
         walker.run(opts)?;
@@ -229,40 +238,28 @@ struct Limits<'a> {
 }
 
 /// A worker: reads queued blobs and scans them until the queue closes.
+/// It always drains the queue, so the walker never blocks on a dead worker.
 fn work(
-    git_dir: &Path,
+    repo: &Repository,
     rx: &Mutex<Receiver<Job>>,
     limits: &Limits<'_>,
     sink: &dyn Sink,
     stats: &Stats,
     progress: &Progress,
 ) {
-    let repo = match Repository::open(git_dir) {
-        Ok(r) => r,
-        Err(e) => {
-            return diag::error(
-                &git_dir.to_string_lossy(),
-                format!("cannot open repository: {}", e.message()),
-            )
-        }
-    };
+    let next = || rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
     let odb = match repo.odb() {
         Ok(o) => o,
         Err(e) => {
-            return diag::error(
-                &git_dir.to_string_lossy(),
+            diag::error(
+                &repo.path().to_string_lossy(),
                 format!("cannot open object database: {}", e.message()),
-            )
+            );
+            while next().is_some() {}
+            return;
         }
     };
-    loop {
-        let job = {
-            let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
-            match rx.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            }
-        };
+    while let Some(job) = next() {
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > limits.max_size => {
                 stats.skipped_large.fetch_add(1, Ordering::Relaxed);
@@ -743,11 +740,6 @@ fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
         .lines()
         .filter_map(|l| Oid::from_str(l.trim()).ok())
         .collect()
-}
-
-/// The git directory's path, for messages.
-pub fn describe(repo: &Repository) -> PathBuf {
-    repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf()
 }
 
 #[cfg(test)]
