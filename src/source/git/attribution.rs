@@ -6,7 +6,9 @@
 //!
 //! A blob can appear in several commits and paths (copies, reverts,
 //! cherry-picks, merges); each appearance is considered, but the blob's
-//! content was scanned only once. Only blobs with findings are read again
+//! content was scanned only once. A file added by a commit that also
+//! deletes files may be a rename; libgit2's rename detection pairs it with
+//! its source, so a moved secret stays with the commit that first added it. Only blobs with findings are read again
 //! (with the blob they were diffed against), so the cost is proportional
 //! to the findings, not to the history.
 //!
@@ -19,10 +21,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use git2::{Oid, Repository};
+use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository};
 
 use super::history::{Audit, Change, NONE};
-use super::{added_lines, commit_info_of, display_path, Result};
+use super::{added_lines, commit_info_of, display_path, is_file_mode, Result};
 use crate::diag;
 use crate::finding::{CommitInfo, Finding};
 use crate::source::text_view;
@@ -67,13 +69,19 @@ pub fn attribute(repo: &Repository, audit: &Audit, raw: Vec<Finding>) -> Result<
     }
 
     // The earliest commit adding each (rule, path, secret).
+    let mut renames = Renames::new(repo, audit);
     let mut best: HashMap<Key<'_>, Pick> = HashMap::new();
     for (&blob, findings) in &by_blob {
         let intros = appearances.get(&blob).map_or(&[][..], Vec::as_slice);
-        let new = read_blob(repo, *audit.blobs.get(blob));
+        let new_oid = *audit.blobs.get(blob);
+        let new = read_blob(repo, new_oid);
         let new = new.as_deref().and_then(text_view);
         for change in intros {
-            let lines = added(repo, audit, change, new.as_deref());
+            let old = match change.old {
+                NONE => renames.source(change),
+                old => Some(*audit.blobs.get(old)),
+            };
+            let lines = added(repo, old, new_oid, new.as_deref());
             for &i in findings {
                 let f = &raw[i];
                 let on_added = lines
@@ -205,24 +213,93 @@ fn locate(audit: &Audit, raw: &[Finding]) -> HashMap<usize, (u32, u32)> {
     located
 }
 
-/// The lines `change` added, or `None` meaning "all of them" (a new file,
-/// or a diff we could not compute: over-reporting beats losing a secret).
-fn added(
-    repo: &Repository,
-    audit: &Audit,
-    change: &Change,
-    new: Option<&[u8]>,
-) -> Option<Vec<u32>> {
-    if change.old == NONE {
-        return None;
-    }
-    if change.old == change.new {
+/// The lines a change from `old` to `new` added, or `None` meaning "all
+/// of them" (a new file, or a diff we could not compute: over-reporting
+/// beats losing a secret).
+fn added(repo: &Repository, old: Option<Oid>, new: Oid, text: Option<&[u8]>) -> Option<Vec<u32>> {
+    let old = old?;
+    if old == new {
         return Some(Vec::new());
     }
-    let new = new?;
-    let old = read_blob(repo, *audit.blobs.get(change.old))?;
+    let text = text?;
+    let old = read_blob(repo, old)?;
     let old = text_view(&old)?;
-    added_lines(Some(&old), new).ok()
+    added_lines(Some(&old), text).ok()
+}
+
+/// Where added files came from, for the commits that also delete files
+/// (only those can rename): libgit2's rename detection (exact and by
+/// similarity, as `git diff` does), run once per such commit and only when
+/// one of its added files holds a finding.
+struct Renames<'a> {
+    repo: &'a Repository,
+    audit: &'a Audit,
+    deleting: HashSet<u32>,
+    /// Per commit: new path → the blob it was renamed from.
+    found: HashMap<u32, HashMap<Vec<u8>, Oid>>,
+}
+
+impl<'a> Renames<'a> {
+    fn new(repo: &'a Repository, audit: &'a Audit) -> Renames<'a> {
+        let deleting = audit
+            .changes
+            .iter()
+            .filter(|c| c.new == NONE)
+            .map(|c| c.commit)
+            .collect();
+        Renames {
+            repo,
+            audit,
+            deleting,
+            found: HashMap::new(),
+        }
+    }
+
+    /// The blob the file of `change` (an added file) was renamed from.
+    fn source(&mut self, change: &Change) -> Option<Oid> {
+        if !self.deleting.contains(&change.commit) {
+            return None;
+        }
+        let oid = self.audit.commits[change.commit as usize].oid;
+        let repo = self.repo;
+        let map = self.found.entry(change.commit).or_insert_with(|| {
+            detect_renames(repo, oid).unwrap_or_else(|e| {
+                diag::warn(
+                    &oid.to_string(),
+                    format!(
+                        "rename detection failed ({}); moved files count as added",
+                        e.message()
+                    ),
+                );
+                HashMap::new()
+            })
+        });
+        map.get(&self.audit.paths.get(change.path)[..]).copied()
+    }
+}
+
+fn detect_renames(
+    repo: &Repository,
+    oid: Oid,
+) -> std::result::Result<HashMap<Vec<u8>, Oid>, git2::Error> {
+    let commit = repo.find_commit(oid)?;
+    let tree = commit.tree()?;
+    let parent = match commit.parents().next() {
+        Some(p) => Some(p.tree()?),
+        None => None,
+    };
+    let mut opts = DiffOptions::new();
+    opts.ignore_submodules(true);
+    let mut diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    diff.find_similar(Some(DiffFindOptions::new().renames(true)))?;
+    Ok(diff
+        .deltas()
+        .filter(|d| d.status() == Delta::Renamed && is_file_mode(d.old_file().mode()))
+        .filter_map(|d| {
+            let path = d.new_file().path_bytes()?.to_vec();
+            Some((path, d.old_file().id()))
+        })
+        .collect())
 }
 
 fn read_blob(repo: &Repository, oid: Oid) -> Option<Vec<u8>> {

@@ -3,9 +3,11 @@
 //!
 //! One thread walks the commits oldest-first (topological order, ties by
 //! commit time) and diffs each against its first parent (root commits and
-//! shallow-clone boundaries against the empty tree; renames detected), so
-//! every file version in history is seen at the first commit that
-//! introduced it. Each distinct blob is queued once, with that first
+//! shallow-clone boundaries against the empty tree), skipping subtrees
+//! whose ids match ([`super::treediff`]), so every file version in history
+//! is seen at the first commit that introduced it. Renames are not paired
+//! here: that costs reading blobs, and matters only for attribution, which
+//! does it for the few commits that introduce findings. Each distinct blob is queued once, with that first
 //! commit and path, to worker threads that read it from the object
 //! database (each worker opens its own repository: libgit2 handles are not
 //! `Sync`) and hand the whole blob to the sink. The queue is bounded, so
@@ -22,12 +24,10 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use git2::{
-    Commit, Delta, DiffFindOptions, DiffOptions, ObjectType, Oid, Repository, Revwalk, Sort,
-};
+use git2::{Commit, ObjectType, Oid, Repository, Revwalk, Sort};
 
 use super::progress::Progress;
-use super::treediff::{diff_trees, Side};
+use super::treediff::TreeDiff;
 use super::{commit_info, display_path, is_file_mode_bits, GitError, Result};
 use crate::diag;
 use crate::finding::CommitInfo;
@@ -164,15 +164,6 @@ pub struct Audit {
     pub changes: Vec<Change>,
     /// Blobs that no commit reaches, scanned under [`UNREACHABLE_PREFIX`].
     pub unreachable_blobs: usize,
-}
-
-/// A changed file in one commit, relative to its first parent.
-struct FileChange {
-    path: Vec<u8>,
-    /// Set when the file moved here from another path in this commit.
-    renamed_from: Option<Vec<u8>>,
-    old: Option<Side>,
-    new: Option<Side>,
 }
 
 /// A blob for the workers: its first appearance in the walk.
@@ -335,8 +326,7 @@ struct Walker<'r> {
     queued: Vec<bool>,
     /// Commits whose parents a shallow clone does not have.
     shallow: HashSet<Oid>,
-    diff_opts: DiffOptions,
-    find_opts: DiffFindOptions,
+    trees: TreeDiff<'r>,
     /// In range mode, reaching a shallow boundary means part of the range
     /// is missing: say so.
     warn_shallow: bool,
@@ -348,10 +338,6 @@ impl<'r> Walker<'r> {
         tx: SyncSender<Job>,
         progress: &'r Progress,
     ) -> Result<Walker<'r>> {
-        let mut diff_opts = DiffOptions::new();
-        diff_opts.ignore_submodules(true);
-        let mut find_opts = DiffFindOptions::new();
-        find_opts.renames(true);
         Ok(Walker {
             repo,
             tx,
@@ -366,8 +352,7 @@ impl<'r> Walker<'r> {
             },
             queued: Vec::new(),
             shallow: shallow_commits(repo),
-            diff_opts,
-            find_opts,
+            trees: TreeDiff::new(repo),
             warn_shallow: false,
         })
     }
@@ -467,14 +452,20 @@ impl<'r> Walker<'r> {
         let idx = self.audit.commits.len() as u32;
         self.audit.commits.push(CommitRec { oid, first_parent });
         self.audit.commit_index.insert(oid, idx);
-        let changes = self
-            .changes(parent_tree, commit.tree_id())
-            .map_err(|e| GitError::wrap(format!("cannot diff commit {oid}"), &e))?;
+        let mut changes = Vec::new();
+        if let Err(e) = self
+            .trees
+            .diff(parent_tree, Some(commit.tree_id()), &mut changes)
+        {
+            // A missing tree (damaged or partial repository): report it,
+            // count it as an error, and go on with the rest.
+            diag::error(
+                &oid.to_string(),
+                format!("cannot diff commit against its parent: {}", e.message()),
+            );
+        }
         let mut info: Option<Arc<CommitInfo>> = None;
         for c in changes {
-            if let Some(from) = &c.renamed_from {
-                self.change(idx, from, None, None);
-            }
             let new = match c.new {
                 Some((id, mode)) if is_file_mode_bits(mode) => id,
                 // Deleted, or now a symlink or submodule: the file is gone.
@@ -498,76 +489,6 @@ impl<'r> Walker<'r> {
         }
         self.progress.commit_done();
         Ok(())
-    }
-
-    /// The files that differ between the parent's tree and `tree`, with
-    /// renames paired up. The fast tree diff serves commits that only add,
-    /// only delete, or only modify; a commit that does both of the first
-    /// two may hold renames, and gets libgit2's rename detection (exact and
-    /// similarity-based, like `git diff`).
-    fn changes(
-        &mut self,
-        parent: Option<Oid>,
-        tree: Oid,
-    ) -> std::result::Result<Vec<FileChange>, git2::Error> {
-        let mut raw = Vec::new();
-        diff_trees(self.repo, parent, Some(tree), &mut raw)?;
-        let adds = raw.iter().any(|c| c.old.is_none());
-        let dels = raw.iter().any(|c| c.new.is_none());
-        if !(adds && dels) {
-            return Ok(raw
-                .into_iter()
-                .map(|c| FileChange {
-                    path: c.path,
-                    renamed_from: None,
-                    old: c.old,
-                    new: c.new,
-                })
-                .collect());
-        }
-        let old_tree = parent.map(|p| self.repo.find_tree(p)).transpose()?;
-        let new_tree = self.repo.find_tree(tree)?;
-        let mut diff = self.repo.diff_tree_to_tree(
-            old_tree.as_ref(),
-            Some(&new_tree),
-            Some(&mut self.diff_opts),
-        )?;
-        diff.find_similar(Some(&mut self.find_opts))?;
-        let side = |f: git2::DiffFile<'_>| (f.id(), i32::from(f.mode()));
-        let mut out = Vec::new();
-        for d in diff.deltas() {
-            let (old, new) = (d.old_file(), d.new_file());
-            let path = |f: &git2::DiffFile<'_>| f.path_bytes().unwrap_or_default().to_vec();
-            let change = match d.status() {
-                Delta::Deleted => FileChange {
-                    path: path(&old),
-                    renamed_from: None,
-                    old: Some(side(old)),
-                    new: None,
-                },
-                Delta::Added | Delta::Typechange => FileChange {
-                    path: path(&new),
-                    renamed_from: None,
-                    old: None,
-                    new: Some(side(new)),
-                },
-                Delta::Modified | Delta::Copied => FileChange {
-                    path: path(&new),
-                    renamed_from: None,
-                    old: Some(side(old)),
-                    new: Some(side(new)),
-                },
-                Delta::Renamed => FileChange {
-                    path: path(&new),
-                    renamed_from: Some(path(&old)),
-                    old: Some(side(old)),
-                    new: Some(side(new)),
-                },
-                _ => continue,
-            };
-            out.push(change);
-        }
-        Ok(out)
     }
 
     /// The first parent's walk index and tree. A parent a shallow clone

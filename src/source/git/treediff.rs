@@ -3,10 +3,12 @@
 //! libgit2's `diff_tree_to_tree` visits every entry of both trees, so on a
 //! history walk it costs O(tree size) per commit; comparing subtree ids
 //! first makes it O(changed paths × depth), which is what a commit usually
-//! touches. No rename detection here: the walker asks libgit2 for that on
-//! the commits that both add and delete files.
+//! touches. No rename detection here: attribution asks libgit2 for that,
+//! only for the commits whose added files hold findings.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use git2::{Oid, Repository, Tree};
 
@@ -25,16 +27,118 @@ pub struct TreeChange {
     pub new: Option<Side>,
 }
 
-/// Appends to `out` every non-directory path that differs between the trees
-/// `old` and `new` (`None` is the empty tree), in tree order.
-pub fn diff_trees(
-    repo: &Repository,
-    old: Option<Oid>,
-    new: Option<Oid>,
-    out: &mut Vec<TreeChange>,
-) -> Result<(), git2::Error> {
-    let mut prefix = Vec::new();
-    diff_into(repo, old, new, &mut prefix, out)
+/// Diffs trees, keeping the trees read for the previous diff's new side:
+/// in a history walk, a commit's parent was usually the previous commit,
+/// so its changed subtrees are exactly those. Memory: the trees of two
+/// commits' changed paths.
+pub struct TreeDiff<'r> {
+    repo: &'r Repository,
+    prev: HashMap<Oid, Rc<Tree<'r>>>,
+    cur: HashMap<Oid, Rc<Tree<'r>>>,
+}
+
+impl<'r> TreeDiff<'r> {
+    pub fn new(repo: &'r Repository) -> TreeDiff<'r> {
+        TreeDiff {
+            repo,
+            prev: HashMap::new(),
+            cur: HashMap::new(),
+        }
+    }
+
+    /// Appends to `out` every non-directory path that differs between the
+    /// trees `old` and `new` (`None` is the empty tree), in tree order.
+    pub fn diff(
+        &mut self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<(), git2::Error> {
+        self.prev = std::mem::take(&mut self.cur);
+        let mut prefix = Vec::new();
+        self.diff_into(old, new, &mut prefix, out)
+    }
+
+    fn tree(&mut self, id: Oid, new_side: bool) -> Result<Rc<Tree<'r>>, git2::Error> {
+        let tree = match self.prev.get(&id).or_else(|| self.cur.get(&id)) {
+            Some(t) => Rc::clone(t),
+            None => Rc::new(self.repo.find_tree(id)?),
+        };
+        if new_side {
+            self.cur.insert(id, Rc::clone(&tree));
+        }
+        Ok(tree)
+    }
+
+    fn diff_into(
+        &mut self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        prefix: &mut Vec<u8>,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<(), git2::Error> {
+        if old == new {
+            return Ok(());
+        }
+        let old_tree = old.map(|o| self.tree(o, false)).transpose()?;
+        let new_tree = new.map(|o| self.tree(o, true)).transpose()?;
+        let (a, b) = (entries(old_tree.as_deref()), entries(new_tree.as_deref()));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let ord = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => tree_order(x, y),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            match ord {
+                Ordering::Less => {
+                    self.entry(Some(&a[i]), None, prefix, out)?;
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    self.entry(None, Some(&b[j]), prefix, out)?;
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    let (x, y) = (&a[i], &b[j]);
+                    if x.id() != y.id() || x.mode != y.mode {
+                        self.entry(Some(x), Some(y), prefix, out)?;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One name present on either side (both sides share the name and the
+    /// tree-ness, by [`tree_order`]).
+    fn entry(
+        &mut self,
+        old: Option<&Entry<'_>>,
+        new: Option<&Entry<'_>>,
+        prefix: &mut Vec<u8>,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<(), git2::Error> {
+        let name = old.or(new).map_or(&[][..], Entry::name);
+        let len = prefix.len();
+        prefix.extend_from_slice(name);
+        let is_tree = old.or(new).is_some_and(Entry::is_tree);
+        let res = if is_tree {
+            prefix.push(b'/');
+            self.diff_into(old.map(Entry::id), new.map(Entry::id), prefix, out)
+        } else {
+            out.push(TreeChange {
+                path: prefix.clone(),
+                old: old.map(|e| (e.id(), e.mode)),
+                new: new.map(|e| (e.id(), e.mode)),
+            });
+            Ok(())
+        };
+        prefix.truncate(len);
+        res
+    }
 }
 
 /// A tree entry borrowed from its tree, with its mode read once.
@@ -67,76 +171,6 @@ fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<Entry<'t>> {
             .collect()
     })
     .unwrap_or_default()
-}
-
-fn diff_into(
-    repo: &Repository,
-    old: Option<Oid>,
-    new: Option<Oid>,
-    prefix: &mut Vec<u8>,
-    out: &mut Vec<TreeChange>,
-) -> Result<(), git2::Error> {
-    if old == new {
-        return Ok(());
-    }
-    let old_tree = old.map(|o| repo.find_tree(o)).transpose()?;
-    let new_tree = new.map(|o| repo.find_tree(o)).transpose()?;
-    let (a, b) = (entries(old_tree.as_ref()), entries(new_tree.as_ref()));
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let ord = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => tree_order(x, y),
-            (Some(_), None) => Ordering::Less,
-            _ => Ordering::Greater,
-        };
-        match ord {
-            Ordering::Less => {
-                entry(repo, Some(&a[i]), None, prefix, out)?;
-                i += 1;
-            }
-            Ordering::Greater => {
-                entry(repo, None, Some(&b[j]), prefix, out)?;
-                j += 1;
-            }
-            Ordering::Equal => {
-                let (x, y) = (&a[i], &b[j]);
-                if x.id() != y.id() || x.mode != y.mode {
-                    entry(repo, Some(x), Some(y), prefix, out)?;
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One name present on either side (both sides share the name and the
-/// tree-ness, by [`tree_order`]).
-fn entry(
-    repo: &Repository,
-    old: Option<&Entry<'_>>,
-    new: Option<&Entry<'_>>,
-    prefix: &mut Vec<u8>,
-    out: &mut Vec<TreeChange>,
-) -> Result<(), git2::Error> {
-    let name = old.or(new).map_or(&[][..], Entry::name);
-    let len = prefix.len();
-    prefix.extend_from_slice(name);
-    let is_tree = old.or(new).is_some_and(Entry::is_tree);
-    let res = if is_tree {
-        prefix.push(b'/');
-        diff_into(repo, old.map(Entry::id), new.map(Entry::id), prefix, out)
-    } else {
-        out.push(TreeChange {
-            path: prefix.clone(),
-            old: old.map(|e| (e.id(), e.mode)),
-            new: new.map(|e| (e.id(), e.mode)),
-        });
-        Ok(())
-    };
-    prefix.truncate(len);
-    res
 }
 
 /// Git's tree entry order: by name bytes, a directory's name compared as if
@@ -209,7 +243,8 @@ mod tests {
             ],
         );
         let mut out = Vec::new();
-        diff_trees(&repo, Some(old), Some(new), &mut out).unwrap();
+        let mut td = TreeDiff::new(&repo);
+        td.diff(Some(old), Some(new), &mut out).unwrap();
         let blob = |s: &str| Some((repo.blob(s.as_bytes()).unwrap(), FILE));
         let paths: Vec<(String, Option<Side>, Option<Side>)> = out
             .into_iter()
@@ -225,11 +260,11 @@ mod tests {
             ]
         );
         let mut all = Vec::new();
-        diff_trees(&repo, None, Some(old), &mut all).unwrap();
+        td.diff(None, Some(old), &mut all).unwrap();
         assert_eq!(all.len(), 5);
         assert!(all.iter().all(|c| c.old.is_none()));
         let mut none = Vec::new();
-        diff_trees(&repo, Some(new), Some(new), &mut none).unwrap();
+        td.diff(Some(new), Some(new), &mut none).unwrap();
         assert!(none.is_empty());
     }
 }
