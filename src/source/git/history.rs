@@ -20,6 +20,7 @@
 //! containing it.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -90,6 +91,7 @@ pub struct HistoryOptions {
 #[derive(Debug, Clone, Copy)]
 pub struct CommitRec {
     pub oid: Oid,
+    pub tree: Oid,
     /// Index of the first parent in [`Audit::commits`], or [`NONE`] for a
     /// root commit, a shallow boundary, or a parent outside the range.
     pub first_parent: u32,
@@ -202,23 +204,26 @@ pub fn scan(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let (tx, rx) = sync_channel::<Job>(QUEUE_DEPTH);
-    let rx = Mutex::new(rx);
+    // One queue per worker; a path's versions all go to the same worker,
+    // whose libgit2 delta-base cache then holds the bases they share.
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..workers.len())
+        .map(|_| sync_channel::<Job>(QUEUE_DEPTH / workers.len()))
+        .unzip();
     let warned = Mutex::new(HashSet::new());
     let limits = Limits {
         max_size: opts.max_file_size,
         warned: &warned,
     };
     std::thread::scope(|s| {
-        for worker in workers {
-            let (rx, limits) = (&rx, &limits);
+        for (worker, rx) in workers.into_iter().zip(rxs) {
+            let limits = &limits;
             s.spawn(move || work(&worker, rx, limits, sink, stats, progress));
         }
-        let mut walker = Walker::new(repo, tx, progress)?;
+        let mut walker = Walker::new(repo, txs, progress)?;
         walker.run(opts)?;
         Ok(walker.finish())
-        // `walker` (and with it the sender) is dropped here, so the workers
-        // drain the queue and stop before the scope ends.
+        // `walker` (and with it the senders) is dropped here, so the
+        // workers drain their queues and stop before the scope ends.
     })
 }
 
@@ -232,13 +237,13 @@ struct Limits<'a> {
 /// It always drains the queue, so the walker never blocks on a dead worker.
 fn work(
     repo: &Repository,
-    rx: &Mutex<Receiver<Job>>,
+    rx: Receiver<Job>,
     limits: &Limits<'_>,
     sink: &dyn Sink,
     stats: &Stats,
     progress: &Progress,
 ) {
-    let next = || rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
+    let next = || rx.recv().ok();
     let odb = match repo.odb() {
         Ok(o) => o,
         Err(e) => {
@@ -319,7 +324,8 @@ fn warn_large(job: &Job, size: u64, max: u64, warned: &Mutex<HashSet<String>>) {
 
 struct Walker<'r> {
     repo: &'r Repository,
-    tx: SyncSender<Job>,
+    /// One queue per worker.
+    txs: Vec<SyncSender<Job>>,
     progress: &'r Progress,
     audit: Audit,
     /// Blobs already sent to the workers, by blob id.
@@ -335,12 +341,12 @@ struct Walker<'r> {
 impl<'r> Walker<'r> {
     fn new(
         repo: &'r Repository,
-        tx: SyncSender<Job>,
+        txs: Vec<SyncSender<Job>>,
         progress: &'r Progress,
     ) -> Result<Walker<'r>> {
         Ok(Walker {
             repo,
-            tx,
+            txs,
             progress,
             audit: Audit {
                 commits: Vec::new(),
@@ -450,13 +456,15 @@ impl<'r> Walker<'r> {
             .map_err(|e| GitError::wrap(format!("cannot read commit {oid}"), &e))?;
         let (first_parent, parent_tree) = self.first_parent(&commit);
         let idx = self.audit.commits.len() as u32;
-        self.audit.commits.push(CommitRec { oid, first_parent });
+        let tree = commit.tree_id();
+        self.audit.commits.push(CommitRec {
+            oid,
+            tree,
+            first_parent,
+        });
         self.audit.commit_index.insert(oid, idx);
         let mut changes = Vec::new();
-        if let Err(e) = self
-            .trees
-            .diff(parent_tree, Some(commit.tree_id()), &mut changes)
-        {
+        if let Err(e) = self.trees.diff(parent_tree, Some(tree), &mut changes) {
             // A missing tree (damaged or partial repository): report it,
             // count it as an error, and go on with the rest.
             diag::error(
@@ -506,6 +514,9 @@ impl<'r> Walker<'r> {
             return (NONE, None);
         };
         let fp = self.audit.commit_index.get(&pid).copied().unwrap_or(NONE);
+        if fp != NONE {
+            return (fp, Some(self.audit.commits[fp as usize].tree));
+        }
         match self.repo.find_commit(pid) {
             Ok(p) => (fp, Some(p.tree_id())),
             Err(e) => {
@@ -553,7 +564,10 @@ impl<'r> Walker<'r> {
 
     fn queue(&self, job: Job) -> Result<()> {
         self.progress.blob_queued();
-        self.tx
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        job.path.hash(&mut h);
+        let worker = (h.finish() % self.txs.len() as u64) as usize;
+        self.txs[worker]
             .send(job)
             .map_err(|_| GitError::new("the blob scanners stopped unexpectedly"))
     }

@@ -27,22 +27,26 @@ pub struct TreeChange {
     pub new: Option<Side>,
 }
 
-/// Diffs trees, keeping the trees read for the previous diff's new side:
-/// in a history walk, a commit's parent was usually the previous commit,
-/// so its changed subtrees are exactly those. Memory: the trees of two
-/// commits' changed paths.
+/// Diffs trees, keeping the trees read on the new side of recent diffs:
+/// in a history walk a commit's parent is usually a recent commit, so its
+/// changed subtrees are already parsed. Memory: the changed subtrees of the
+/// last [`KEEP_DIFFS`] diffs.
 pub struct TreeDiff<'r> {
     repo: &'r Repository,
-    prev: HashMap<Oid, Rc<Tree<'r>>>,
-    cur: HashMap<Oid, Rc<Tree<'r>>>,
+    /// Tree id → (tree, the diff that last used it).
+    cache: HashMap<Oid, (Rc<Tree<'r>>, u64)>,
+    generation: u64,
 }
+
+/// How many diffs a cached tree survives unused.
+pub const KEEP_DIFFS: u64 = 64;
 
 impl<'r> TreeDiff<'r> {
     pub fn new(repo: &'r Repository) -> TreeDiff<'r> {
         TreeDiff {
             repo,
-            prev: HashMap::new(),
-            cur: HashMap::new(),
+            cache: HashMap::new(),
+            generation: 0,
         }
     }
 
@@ -54,19 +58,23 @@ impl<'r> TreeDiff<'r> {
         new: Option<Oid>,
         out: &mut Vec<TreeChange>,
     ) -> Result<(), git2::Error> {
-        self.prev = std::mem::take(&mut self.cur);
+        self.generation += 1;
+        if self.generation.is_multiple_of(KEEP_DIFFS) {
+            let oldest = self.generation - KEEP_DIFFS;
+            self.cache.retain(|_, (_, used)| *used > oldest);
+        }
         let mut prefix = Vec::new();
         self.diff_into(old, new, &mut prefix, out)
     }
 
-    fn tree(&mut self, id: Oid, new_side: bool) -> Result<Rc<Tree<'r>>, git2::Error> {
-        let tree = match self.prev.get(&id).or_else(|| self.cur.get(&id)) {
-            Some(t) => Rc::clone(t),
-            None => Rc::new(self.repo.find_tree(id)?),
-        };
-        if new_side {
-            self.cur.insert(id, Rc::clone(&tree));
+    fn tree(&mut self, id: Oid) -> Result<Rc<Tree<'r>>, git2::Error> {
+        let generation = self.generation;
+        if let Some((tree, used)) = self.cache.get_mut(&id) {
+            *used = generation;
+            return Ok(Rc::clone(tree));
         }
+        let tree = Rc::new(self.repo.find_tree(id)?);
+        self.cache.insert(id, (Rc::clone(&tree), generation));
         Ok(tree)
     }
 
@@ -80,8 +88,8 @@ impl<'r> TreeDiff<'r> {
         if old == new {
             return Ok(());
         }
-        let old_tree = old.map(|o| self.tree(o, false)).transpose()?;
-        let new_tree = new.map(|o| self.tree(o, true)).transpose()?;
+        let old_tree = old.map(|o| self.tree(o)).transpose()?;
+        let new_tree = new.map(|o| self.tree(o)).transpose()?;
         let (a, b) = (entries(old_tree.as_deref()), entries(new_tree.as_deref()));
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
