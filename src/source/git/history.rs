@@ -40,6 +40,10 @@ pub const NONE: u32 = u32::MAX;
 /// Blobs queued ahead of the workers; bounds memory on any repository.
 const QUEUE_DEPTH: usize = 256;
 
+/// libgit2 pack window size and mapped limit (see [`scan`]).
+const PACK_WINDOW: usize = 64 << 20;
+const PACK_MAPPED_LIMIT: usize = 256 << 20;
+
 /// Path prefix for blobs that no commit reaches (`--all-objects`).
 pub const UNREACHABLE_PREFIX: &str = "unreachable:";
 
@@ -192,6 +196,18 @@ pub fn scan(
     // large audit when off, and costs no measurable time: each blob is read
     // once, and each tree at most twice (for its commit and for a child).
     git2::opts::enable_caching(false);
+    // Pack files are memory-mapped in windows; by default libgit2 keeps up
+    // to 8 GiB of them mapped, so a full audit of a large repository ends
+    // with its whole pack resident. Smaller windows and a mapped limit
+    // bound that (git.git, 500 MiB pack: 655 MB peak RSS down to 200 MB),
+    // for a little system time.
+    // SAFETY: these set libgit2 globals; no other thread is using libgit2
+    // yet (the workers start below), and later settings only affect new
+    // mappings.
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_LIMIT);
+    }
     // Each worker gets its own handle (libgit2 repositories are not
     // `Sync`), opened here so a failure stops the scan before it starts.
     let workers = (0..opts.threads.max(1))
