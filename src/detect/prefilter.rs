@@ -12,7 +12,7 @@
 //! keyword starting inside another keyword's match is looked up separately
 //! (rare, and only over that match's few bytes).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
 
 use crate::rules::RuleSet;
 
@@ -70,6 +70,8 @@ impl Prefilter {
             (!keywords.is_empty()).then(|| {
                 AhoCorasickBuilder::new()
                     .match_kind(kind)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&keywords)
                     .expect("keywords are plain literals")
             })
