@@ -23,6 +23,7 @@ mod noise;
 mod rules;
 
 use noise::Coverage;
+mod git;
 
 /// Exit code: no findings.
 pub const EXIT_CLEAN: i32 = 0;
@@ -34,6 +35,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => scan(args),
         Command::Config(cmd) => rules::config_command(cmd),
         Command::Rules(cmd) => rules::rules_command(cmd),
+        Command::Staged(args) => git::staged(args),
+        Command::History(args) => git::history(args),
+        Command::Hook(cmd) => git::hook(cmd),
     };
     match result {
         Ok(code) => code,

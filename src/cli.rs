@@ -15,6 +15,8 @@ pub use noise::{
 /// Files larger than this are skipped unless `--max-file-size` or the
 /// project config says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+mod git;
+pub use git::{HistoryArgs, HookCommand, HookInstallArgs, HookRepoArgs, StagedArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +42,14 @@ pub enum Command {
     /// List rules, or test a rule file against its examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Scan the changes staged for the next commit (for pre-commit hooks).
+    Staged(StagedArgs),
+    /// Scan git history: every commit, a range of commits (CI), or every
+    /// object.
+    History(HistoryArgs),
+    /// Install or remove keygate's git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
 #[derive(Debug, Args)]

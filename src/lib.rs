@@ -16,6 +16,7 @@ pub mod config;
 pub mod detect;
 pub mod diag;
 pub mod finding;
+pub mod hook;
 pub mod ignore_file;
 pub mod report;
 pub mod rules;

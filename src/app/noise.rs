@@ -21,7 +21,6 @@ pub(crate) enum Coverage {
     Complete,
     /// Only part of the project was scanned (e.g. staged changes); the
     /// text says which part.
-    #[allow(dead_code)] // until the git commands use it
     Partial(&'static str),
 }
 

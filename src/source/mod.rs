@@ -3,6 +3,7 @@
 //! them to a [`Sink`]; it never interprets the bytes itself.
 
 pub mod files;
+pub mod git;
 pub mod stdin;
 
 use std::borrow::Cow;
