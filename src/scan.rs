@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use crate::detect::{Detector, Match, Scratch};
 use crate::finding::Finding;
+use crate::rules::FileRule;
 use crate::source::{Origin, Piece, Sink};
 
 thread_local! {
@@ -33,6 +34,27 @@ impl<'d> Collector<'d> {
         let mut found = self.found.into_inner().unwrap_or_else(|e| e.into_inner());
         found.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
         found
+    }
+
+    /// A finding for a whole file, reported by a file rule: no secret, at
+    /// line 1 column 1.
+    fn file_finding(&self, origin: &Origin<'_>, rule: &FileRule) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            description: rule.description.clone(),
+            path: origin.path.to_string(),
+            line: 1,
+            column: 1,
+            secret: String::new(),
+            entropy: 0.0,
+            fingerprint: Finding::fingerprint_of(&rule.id, origin.rel, b""),
+            commit: origin.commit.cloned(),
+            later_commits: 0,
+            verification: None,
+            account: None,
+            severity: rule.severity,
+            playbook: None,
+        }
     }
 
     fn finding(&self, origin: &Origin<'_>, bytes: &[u8], m: &Match) -> Finding {
@@ -88,6 +110,30 @@ impl Collector<'_> {
 }
 
 impl Sink for Collector<'_> {
+    fn file(&self, origin: &Origin<'_>) {
+        let rules = self.detector.rules();
+        if rules.file_rules.is_empty()
+            || rules
+                .global_allowlists
+                .iter()
+                .any(|a| a.allows_path(origin.rel))
+        {
+            return;
+        }
+        let new: Vec<Finding> = rules
+            .file_rules
+            .iter()
+            .filter(|r| r.matches(origin.rel))
+            .map(|r| self.file_finding(origin, r))
+            .collect();
+        if !new.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(new);
+        }
+    }
+
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]) {
         self.collect(origin, bytes, None);
     }

@@ -127,6 +127,13 @@ fn scan_file(
             "file name is not valid UTF-8; shown with replacement characters",
         );
     }
+    let origin = Origin {
+        path: &shown,
+        rel,
+        commit: None,
+        lines: None,
+    };
+    sink.file(&origin);
     let file = match open_nonblocking(path) {
         Ok(f) => f,
         Err(e) => return diag::error(&shown, describe_io(&e)),
@@ -144,12 +151,6 @@ fn scan_file(
     if len > opts.max_file_size {
         return skip_large(&shown, len, opts, stats);
     }
-    let origin = Origin {
-        path: &shown,
-        rel,
-        commit: None,
-        lines: None,
-    };
     buf.clear();
     if len >= PIECE as u64 {
         match scan_pieces(file.take(len), &origin, sink, stats, buf) {

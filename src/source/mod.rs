@@ -3,6 +3,7 @@
 //! them to a [`Sink`]; it never interprets the bytes itself.
 
 pub mod files;
+pub mod git;
 pub mod stdin;
 
 use std::borrow::Cow;
@@ -31,6 +32,10 @@ pub trait Sink: Sync {
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]);
     /// Scans one piece of an input too large to hold in memory at once.
     fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece);
+    /// Called once for every file a source finds, before it decides
+    /// whether to read it (a binary or too large file is still a file):
+    /// for rules about file names alone.
+    fn file(&self, _origin: &Origin<'_>) {}
 }
 
 /// Where a buffer sits inside a larger input that a source reads in
