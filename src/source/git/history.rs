@@ -399,7 +399,30 @@ impl<'r> Walker<'r> {
                 }
             }
         }
-        let oids = collect(walk)?;
+        let oids = match collect(walk) {
+            Ok(oids) => oids,
+            // A commit the walk needs cannot be read (a damaged repository,
+            // e.g. a truncated pack): walk again without libgit2, reporting
+            // and skipping what cannot be read, so the rest is still scanned.
+            Err(_) => {
+                let (tips, hidden) = match &opts.scope {
+                    Scope::All => (self.all_tips()?, Vec::new()),
+                    Scope::Range { base, tip } => (
+                        vec![resolve(self.repo, tip, "tip")?],
+                        match base {
+                            Some(b) => vec![resolve(self.repo, b, "base")?],
+                            None => Vec::new(),
+                        },
+                    ),
+                };
+                let mut bad = HashSet::new();
+                let hidden: HashSet<Oid> =
+                    parents_first(self.repo, &hidden, &HashSet::new(), &mut bad)
+                        .into_iter()
+                        .collect();
+                parents_first(self.repo, &tips, &hidden, &mut bad)
+            }
+        };
         self.progress.set_commits(oids.len() as u64);
         for oid in oids {
             self.commit(oid)?;
@@ -423,6 +446,19 @@ impl<'r> Walker<'r> {
     /// Pushes `HEAD`, every ref that leads to a commit, and every stash
     /// entry (older entries live only in the stash's reflog).
     fn push_all_refs(&self, walk: &mut Revwalk<'_>) -> Result<()> {
+        for tip in self.all_tips()? {
+            if let Err(e) = walk.push(tip) {
+                diag::warn(
+                    &tip.to_string(),
+                    format!("cannot walk from here: {}", e.message()),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// `HEAD`, every ref that leads to a commit, and every stash entry.
+    fn all_tips(&self) -> Result<Vec<Oid>> {
         let mut tips: Vec<Oid> = Vec::new();
         if let Ok(c) = self.repo.head().and_then(|h| h.peel_to_commit()) {
             tips.push(c.id());
@@ -453,15 +489,7 @@ impl<'r> Walker<'r> {
         }
         tips.sort();
         tips.dedup();
-        for tip in tips {
-            if let Err(e) = walk.push(tip) {
-                diag::warn(
-                    &tip.to_string(),
-                    format!("cannot walk from here: {}", e.message()),
-                );
-            }
-        }
-        Ok(())
+        Ok(tips)
     }
 
     /// Records one commit's changes and queues the blobs it introduces.
@@ -652,6 +680,51 @@ impl<'r> Walker<'r> {
         }
         Ok(())
     }
+}
+
+/// The commits reachable from `tips` but not through `hidden`, parents
+/// before children. A commit that cannot be read is reported once (an
+/// error: part of the history is not scanned) and its ancestors through it
+/// are not reached.
+fn parents_first(
+    repo: &Repository,
+    tips: &[Oid],
+    hidden: &HashSet<Oid>,
+    bad: &mut HashSet<Oid>,
+) -> Vec<Oid> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack: Vec<(Oid, bool)> = tips.iter().rev().map(|&t| (t, false)).collect();
+    while let Some((oid, parents_done)) = stack.pop() {
+        if parents_done {
+            out.push(oid);
+            continue;
+        }
+        if hidden.contains(&oid) || !seen.insert(oid) {
+            continue;
+        }
+        match repo.find_commit(oid) {
+            Ok(c) => {
+                stack.push((oid, true));
+                stack.extend(
+                    c.parent_ids()
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .map(|p| (p, false)),
+                );
+            }
+            Err(e) => {
+                if bad.insert(oid) {
+                    diag::error(
+                        &oid.to_string(),
+                        format!("cannot read commit: {}", e.message()),
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 fn collect(walk: Revwalk<'_>) -> Result<Vec<Oid>> {
