@@ -68,7 +68,7 @@ impl Baseline {
 
     /// Reads a baseline file. Errors name the file and line.
     pub fn read(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::source::files::read_regular_to_string(path).map_err(|e| {
             anyhow!(
                 "{}: cannot read baseline: {}",
                 path.display(),

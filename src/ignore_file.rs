@@ -51,7 +51,7 @@ impl IgnoreList {
         let mut list = IgnoreList::default();
         for (name, strict) in [(KEYGATE_IGNORE, true), (GITLEAKS_IGNORE, false)] {
             let path = root.join(name);
-            let text = match std::fs::read_to_string(&path) {
+            let text = match crate::source::files::read_regular_to_string(&path) {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(anyhow!("{}: {}", path.display(), describe_io(&e))),

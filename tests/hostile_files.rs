@@ -271,6 +271,36 @@ fn fifos_and_devices_are_skipped_without_blocking() {
     }
 }
 
+/// keygate's own files (ignore list, config) put there as FIFOs are errors
+/// naming them, not hangs. (A FIFO named `.gitignore` or `.ignore` still
+/// hangs the walk inside the `ignore` crate, which opens them blocking;
+/// `--no-ignore` avoids it.)
+#[test]
+fn fifos_in_place_of_keygates_own_files_are_errors_not_hangs() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.env", format!("k={AKID}\n"));
+    let config = dir.path().join("fifo.toml");
+    mkfifo(&config);
+    mkfifo(&dir.path().join(".keygateignore"));
+    for (extra, says) in [
+        (None, ".keygateignore: not a regular file"),
+        (
+            Some(&config),
+            "fifo.toml: cannot read config: not a regular file",
+        ),
+    ] {
+        let mut cmd = keygate();
+        cmd.args(["scan", p(&dir)]).timeout(NO_HANG);
+        if let Some(c) = extra {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
+
 /// Root reads any file whatever its mode, so an unreadable file cannot be
 /// made in a temporary directory when the tests run as root. A file whose
 /// read fails for everyone does exist on Linux: `/proc/self/mem` is a regular

@@ -373,7 +373,7 @@ fn extended(f: &FileText<'_>, path: &Path, spec: &ConfigSpec, depth: usize) -> R
                 ));
             }
             let base_path = locate(path, p.get_ref());
-            let text = std::fs::read_to_string(&base_path).map_err(|e| {
+            let text = crate::source::files::read_regular_to_string(&base_path).map_err(|e| {
                 f.error(
                     &p.span(),
                     format!(

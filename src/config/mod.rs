@@ -132,7 +132,7 @@ impl Config {
     }
 
     fn load_with(path: &Path, replace: bool) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::source::files::read_regular_to_string(path).map_err(|e| {
             anyhow!(
                 "{}: cannot read config: {}",
                 path.display(),

@@ -176,6 +176,21 @@ fn scan_file(
     scan_buffer(buf, &origin, sink, stats);
 }
 
+/// Reads a whole small file keygate itself needs (config, ignore list,
+/// baseline) without blocking on a FIFO or device put in its place.
+pub fn read_regular_to_string(path: &Path) -> io::Result<String> {
+    let mut file = open_nonblocking(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
 fn open_nonblocking(path: &Path) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.read(true);
