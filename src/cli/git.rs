@@ -41,7 +41,7 @@ pub struct HistoryArgs {
     #[arg(long, conflicts_with_all = ["range", "since_commit", "branch"])]
     pub all_objects: bool,
     /// Skip blobs larger than this (e.g. 10MiB, 512K).
-    #[arg(long, default_value = "10MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     pub max_file_size: u64,
     /// Do not show the progress bar (shown only when stderr is a terminal).
     #[arg(long)]
