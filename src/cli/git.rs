@@ -42,7 +42,7 @@ pub struct HistoryArgs {
     pub all_objects: bool,
     /// Skip blobs larger than this (e.g. 10MiB, 512K) [default:
     /// max_file_size in the project config, else 10MiB].
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
     /// Do not show the progress bar (shown only when stderr is a terminal).
     #[arg(long)]

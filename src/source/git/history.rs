@@ -235,7 +235,7 @@ pub fn scan(
             let limits = &limits;
             s.spawn(move || work(&worker, rx, limits, sink, stats, progress));
         }
-        let mut walker = Walker::new(repo, txs, progress)?;
+        let mut walker = Walker::new(repo, txs, progress);
         walker.run(opts)?;
         Ok(walker.finish())
         // `walker` (and with it the senders) is dropped here, so the
@@ -355,12 +355,8 @@ struct Walker<'r> {
 }
 
 impl<'r> Walker<'r> {
-    fn new(
-        repo: &'r Repository,
-        txs: Vec<SyncSender<Job>>,
-        progress: &'r Progress,
-    ) -> Result<Walker<'r>> {
-        Ok(Walker {
+    fn new(repo: &'r Repository, txs: Vec<SyncSender<Job>>, progress: &'r Progress) -> Walker<'r> {
+        Walker {
             repo,
             txs,
             progress,
@@ -376,7 +372,7 @@ impl<'r> Walker<'r> {
             shallow: shallow_commits(repo),
             trees: TreeDiff::new(repo),
             warn_shallow: false,
-        })
+        }
     }
 
     fn finish(self) -> Audit {
