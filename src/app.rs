@@ -19,6 +19,10 @@ use crate::source::{self, files::FileOptions, Stats};
 use crate::triage;
 use crate::verify::{self, Canaries, StsClient, StsConfig};
 
+mod noise;
+mod rules;
+
+use noise::Coverage;
 mod git;
 
 /// Exit code: no findings.
@@ -29,6 +33,8 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Config(cmd) => rules::config_command(cmd),
+        Command::Rules(cmd) => rules::rules_command(cmd),
         Command::Staged(args) => git::staged(args),
         Command::History(args) => git::history(args),
         Command::Hook(cmd) => git::hook(cmd),
@@ -36,7 +42,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("keygate: error: {}", one_line(&e));
+            eprintln!("keygate: error: {}", diag::printable(&one_line(&e)));
             EXIT_ERROR
         }
     }
@@ -50,14 +56,21 @@ fn scan(args: ScanArgs) -> Result<i32> {
     let started = Instant::now();
     let common = &args.common;
     let threads = thread_count(common);
-    let detector = Detector::builtin()?;
-    let stats = Stats::default();
-    let collector = Collector::new(&detector);
     let (stdin, paths): (Vec<_>, Vec<_>) = args
         .paths
         .iter()
         .cloned()
         .partition(|p| p.as_os_str() == "-");
+    // The project's config, ignore files and baseline paths belong to the
+    // first directory scanned (or the current one).
+    let root = paths
+        .iter()
+        .find(|p| p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| ".".into());
+    let (detector, noise) = noise::setup(common, &root, paths.clone())?;
+    let stats = Stats::default();
+    let collector = Collector::new(&detector);
     if !stdin.is_empty() {
         source::stdin::scan(&collector, &stats);
     }
@@ -65,12 +78,12 @@ fn scan(args: ScanArgs) -> Result<i32> {
         let opts = FileOptions {
             paths,
             no_ignore: args.no_ignore,
-            max_file_size: args.max_file_size,
+            max_file_size: noise.max_file_size(args.max_file_size),
             threads,
         };
         source::files::scan(&opts, &collector, &stats);
     }
-    let findings = collector.finish();
+    let findings = noise.filter(collector.finish(), Coverage::Complete)?;
     finish(common, &detector, findings, &stats.summary(), started)
 }
 

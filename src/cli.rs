@@ -7,6 +7,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::Severity;
 use crate::report::Format;
 
+mod noise;
+pub use noise::{
+    ConfigCheckArgs, ConfigCommand, NoiseArgs, RulesCommand, RulesListArgs, RulesTestArgs,
+};
+
+/// Files larger than this are skipped unless `--max-file-size` or the
+/// project config says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
 mod git;
 pub use git::{HistoryArgs, HookCommand, HookInstallArgs, HookRepoArgs, StagedArgs};
 
@@ -22,10 +30,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One value per process: the size difference between variants is moot.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (or `-` for standard input).
     Scan(ScanArgs),
+    /// Check project configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// List rules, or test a rule file against its examples.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Scan the changes staged for the next commit (for pre-commit hooks).
     Staged(StagedArgs),
     /// Scan git history: every commit, a range of commits (CI), or every
@@ -44,9 +60,10 @@ pub struct ScanArgs {
     /// Also scan files that .gitignore, .ignore and git excludes skip.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Skip files larger than this (e.g. 10MiB, 512K, 1000000).
-    #[arg(long, default_value = "10MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip files larger than this (e.g. 10MiB, 512K, 1000000) [default:
+    /// max_file_size in the project config, else 10MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -85,6 +102,8 @@ pub struct CommonArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub verify: VerifyArgs,
+    #[command(flatten)]
+    pub noise: NoiseArgs,
 }
 
 /// Live verification of AWS keys (opt-in: the only network traffic keygate

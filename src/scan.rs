@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use crate::detect::{Detector, Match, Scratch};
 use crate::finding::Finding;
-use crate::source::{Origin, Sink};
+use crate::rules::FileRule;
+use crate::source::{Origin, Piece, Sink};
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -35,6 +36,27 @@ impl<'d> Collector<'d> {
         found
     }
 
+    /// A finding for a whole file, reported by a file rule: no secret, at
+    /// line 1 column 1.
+    fn file_finding(&self, origin: &Origin<'_>, rule: &FileRule) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            description: rule.description.clone(),
+            path: origin.path.to_string(),
+            line: 1,
+            column: 1,
+            secret: String::new(),
+            entropy: 0.0,
+            fingerprint: Finding::fingerprint_of(&rule.id, origin.rel, b""),
+            commit: origin.commit.cloned(),
+            later_commits: 0,
+            verification: None,
+            account: None,
+            severity: rule.severity,
+            playbook: None,
+        }
+    }
+
     fn finding(&self, origin: &Origin<'_>, bytes: &[u8], m: &Match) -> Finding {
         let rule = &self.detector.rules().rules[m.rule];
         let secret = &bytes[m.start..m.end];
@@ -57,21 +79,26 @@ impl<'d> Collector<'d> {
     }
 }
 
-impl Sink for Collector<'_> {
-    fn scan(&self, origin: &Origin<'_>, bytes: &[u8]) {
+impl Collector<'_> {
+    fn collect(&self, origin: &Origin<'_>, bytes: &[u8], piece: Option<&Piece>) {
         let matches = SCRATCH.with(|s| {
             self.detector
                 .detect(bytes, Some(origin.rel), &mut s.borrow_mut())
         });
-        let wanted = |m: &&Match| {
-            origin
-                .lines
-                .is_none_or(|lines| lines.binary_search(&(m.line as u32)).is_ok())
-        };
         let new: Vec<Finding> = matches
-            .iter()
-            .filter(wanted)
-            .map(|m| self.finding(origin, bytes, m))
+            .into_iter()
+            .filter_map(|mut m| {
+                if let Some(p) = piece {
+                    if !(p.own_start..p.own_end).contains(&m.start) {
+                        return None;
+                    }
+                    (m.line, m.column) = p.position(m.line, m.column);
+                }
+                let wanted = origin
+                    .lines
+                    .is_none_or(|lines| lines.binary_search(&(m.line as u32)).is_ok());
+                wanted.then(|| self.finding(origin, bytes, &m))
+            })
             .collect();
         if !new.is_empty() {
             self.found
@@ -79,5 +106,39 @@ impl Sink for Collector<'_> {
                 .unwrap_or_else(|e| e.into_inner())
                 .extend(new);
         }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn file(&self, origin: &Origin<'_>) {
+        let rules = self.detector.rules();
+        if rules.file_rules.is_empty()
+            || rules
+                .global_allowlists
+                .iter()
+                .any(|a| a.allows_path(origin.rel))
+        {
+            return;
+        }
+        let new: Vec<Finding> = rules
+            .file_rules
+            .iter()
+            .filter(|r| r.matches(origin.rel))
+            .map(|r| self.file_finding(origin, r))
+            .collect();
+        if !new.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(new);
+        }
+    }
+
+    fn scan(&self, origin: &Origin<'_>, bytes: &[u8]) {
+        self.collect(origin, bytes, None);
+    }
+
+    fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece) {
+        self.collect(origin, bytes, Some(piece));
     }
 }

@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use std::path::PathBuf;
+
+use super::noise::{self, Coverage};
 use super::{finish, EXIT_CLEAN};
 use crate::cli::{CommonArgs, HistoryArgs, HookCommand, StagedArgs};
-use crate::detect::Detector;
 use crate::hook;
 use crate::scan::Collector;
 use crate::source::git::history::{self, HistoryOptions, Scope};
@@ -18,11 +20,12 @@ use crate::source::Stats;
 /// `keygate staged`: the lines the next commit would add.
 pub(super) fn staged(args: StagedArgs) -> Result<i32> {
     let started = Instant::now();
-    let detector = Detector::builtin()?;
+    let root = project_root(&crate::source::git::open(args.repo.as_deref())?);
+    let (detector, noise) = noise::setup(&args.common, &root, Vec::new())?;
     let stats = Stats::default();
     let collector = Collector::new(&detector);
     staged_source::scan(args.repo.as_deref(), &collector, &stats)?;
-    let findings = collector.finish();
+    let findings = noise.filter(collector.finish(), Coverage::Partial("staged changes"))?;
     let scanned = format!("staged changes: {}", stats.summary());
     finish(&args.common, &detector, findings, &scanned, started)
 }
@@ -44,14 +47,15 @@ pub(super) fn history(args: HistoryArgs) -> Result<i32> {
         },
         (None, None, None) => Scope::All,
     };
+    let repo = crate::source::git::open(args.repo.as_deref())?;
+    let complete = matches!(scope, Scope::All);
+    let (detector, noise) = noise::setup(common, &project_root(&repo), Vec::new())?;
     let opts = HistoryOptions {
         scope,
         all_objects: args.all_objects,
-        max_file_size: args.max_file_size,
+        max_file_size: noise.max_file_size(args.max_file_size),
         threads: worker_threads(common),
     };
-    let repo = crate::source::git::open(args.repo.as_deref())?;
-    let detector = Detector::builtin()?;
     let stats = Stats::default();
     let collector = Collector::new(&detector);
     let show = !args.no_progress && !common.quiet && io::stderr().is_terminal();
@@ -60,6 +64,12 @@ pub(super) fn history(args: HistoryArgs) -> Result<i32> {
     progress.finish();
     let audit = walked?;
     let findings = attribution::attribute(&repo, &audit, collector.finish())?;
+    let coverage = if complete {
+        Coverage::Complete
+    } else {
+        Coverage::Partial("a range of commits")
+    };
+    let findings = noise.filter(findings, coverage)?;
     let mut scanned = format!(
         "{} commit{}, {}",
         audit.commits.len(),
@@ -83,6 +93,12 @@ pub(super) fn hook(cmd: HookCommand) -> Result<i32> {
     };
     println!("keygate: {done}");
     Ok(EXIT_CLEAN)
+}
+
+/// Where the project's config and ignore files live: the work tree, or
+/// the git directory of a bare repository.
+fn project_root(repo: &git2::Repository) -> PathBuf {
+    repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf()
 }
 
 fn worker_threads(common: &CommonArgs) -> usize {

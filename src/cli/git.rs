@@ -40,9 +40,10 @@ pub struct HistoryArgs {
     /// packed.
     #[arg(long, conflicts_with_all = ["range", "since_commit", "branch"])]
     pub all_objects: bool,
-    /// Skip blobs larger than this (e.g. 10MiB, 512K).
-    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip blobs larger than this (e.g. 10MiB, 512K) [default:
+    /// max_file_size in the project config, else 10MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Do not show the progress bar (shown only when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,

@@ -3,9 +3,11 @@
 //! [`Detector::detect`] works on any `&[u8]` (UTF-8 or not). The prefilter
 //! finds keyword hits; each rule owning a hit runs its regex on a window
 //! around it; each candidate secret then passes the entropy floor, the
-//! `keygate:allow` line marker, the rule's allowlist, the global allowlists
-//! and the rule's context requirement, in that order. Results are sorted by
-//! offset and never hold two overlapping secrets of one rule.
+//! inline markers (`keygate:allow` or `gitleaks:allow` on its line,
+//! `keygate:allow-next-line` on the line before), the rule's allowlists, the
+//! global allowlists and the rule's context requirement, in that order.
+//! Results are sorted by offset and never hold two overlapping secrets of one
+//! rule.
 
 mod entropy;
 mod prefilter;
@@ -19,6 +21,10 @@ use crate::rules::{Candidate, Rule, RuleSet};
 
 /// A line holding this marker is never reported.
 pub const ALLOW_MARKER: &[u8] = b"keygate:allow";
+/// gitleaks' spelling of [`ALLOW_MARKER`], honoured the same way.
+pub const GITLEAKS_ALLOW_MARKER: &[u8] = b"gitleaks:allow";
+/// The line after a line holding this marker is never reported.
+pub const ALLOW_NEXT_LINE_MARKER: &[u8] = b"keygate:allow-next-line";
 
 /// One secret found in a buffer. Offsets are byte offsets into that buffer.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,14 +76,25 @@ impl Detector {
         &self.rules
     }
 
-    /// Finds every reportable secret in `hay`. `path` feeds path allowlists.
+    /// Finds every reportable secret in `hay`. `path` (relative to the
+    /// scanned root) feeds path allowlists and path-restricted rules.
     pub fn detect(&self, hay: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
+        if let Some(p) = path {
+            if self
+                .rules
+                .global_allowlists
+                .iter()
+                .any(|a| a.allows_path(p))
+            {
+                return Vec::new();
+            }
+        }
         self.prefilter
             .windows(hay, &self.windows, &mut scratch.lower, &mut scratch.windows);
         let mut found = Vec::new();
         for w in &scratch.windows {
             let rule = &self.rules.rules[w.rule];
-            if path.is_some_and(|p| rule.allowlist.allows_path(p)) {
+            if !runs_on(rule, path) {
                 continue;
             }
             self.search_window(w, rule, hay, path, &mut found);
@@ -100,10 +117,13 @@ impl Detector {
     ) {
         // Searching `hay[..end]` from `start` (rather than `hay[start..end]`)
         // lets `\b` and `^` see the bytes before the window.
+        let Some(regex) = rule.regex.get() else {
+            return;
+        };
         let hay_w = &hay[..w.end];
         let mut at = w.start;
         while at < w.end {
-            let Some(caps) = rule.regex.captures_at(hay_w, at) else {
+            let Some(caps) = regex.captures_at(hay_w, at) else {
                 break;
             };
             let whole = caps.get(0).expect("group 0 always matches");
@@ -145,7 +165,7 @@ impl Detector {
             return None;
         }
         let line = line_around(hay, secret.start);
-        if memchr::memmem::find(line, ALLOW_MARKER).is_some() {
+        if has_allow_marker(hay, line, secret.start) {
             return None;
         }
         let cand = Candidate {
@@ -154,7 +174,7 @@ impl Detector {
             line,
             path,
         };
-        if rule.allowlist.allows(&cand)
+        if rule.allowlists.iter().any(|a| a.allows(&cand))
             || self.rules.global_allowlists.iter().any(|a| a.allows(&cand))
         {
             return None;
@@ -206,6 +226,34 @@ impl Detector {
         let mut k = keep.iter();
         found.retain(|_| *k.next().unwrap());
     }
+}
+
+/// False if the rule must not run on a buffer at `path`: a path allowlist
+/// covers the whole file, or the rule is restricted to other paths.
+fn runs_on(rule: &Rule, path: Option<&str>) -> bool {
+    if let Some(p) = path {
+        if rule.allowlists.iter().any(|a| a.allows_path(p)) {
+            return false;
+        }
+    }
+    match &rule.path {
+        Some(re) => path.is_some_and(|p| re.is_match(p.as_bytes())),
+        None => true,
+    }
+}
+
+/// True if `line` (the line holding `offset`) carries an allow marker, or
+/// the line before it carries [`ALLOW_NEXT_LINE_MARKER`].
+fn has_allow_marker(hay: &[u8], line: &[u8], offset: usize) -> bool {
+    let has = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    if has(line, ALLOW_MARKER) || has(line, GITLEAKS_ALLOW_MARKER) {
+        return true;
+    }
+    let line_start = memchr::memrchr(b'\n', &hay[..offset]).map_or(0, |i| i + 1);
+    if line_start == 0 {
+        return false;
+    }
+    has(line_around(hay, line_start - 1), ALLOW_NEXT_LINE_MARKER)
 }
 
 /// The line holding `offset`, without its line terminator.

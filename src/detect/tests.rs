@@ -62,6 +62,39 @@ fn allow_marker_suppresses_only_its_line() {
 }
 
 #[test]
+fn gitleaks_marker_and_next_line_marker() {
+    let d = detector(KEY_RULE);
+    let hay = b"a = tok_abcd1234 // gitleaks:allow\n\
+# keygate:allow-next-line\r\n\
+b = tok_bbbb1234\n\
+c = tok_cccc1234\n";
+    assert_eq!(secrets(&d, hay), vec![("tok_cccc1234".into(), 4, 5)]);
+    // The marker covers one line only, and a first line has no line before.
+    let hay = b"b = tok_bbbb1234\n# keygate:allow-next-line\n\nc = tok_cccc1234";
+    assert_eq!(secrets(&d, hay).len(), 2);
+}
+
+#[test]
+fn path_restricted_rules_run_only_on_matching_paths() {
+    let mut set = RuleSet::default();
+    set.add_file("test.toml", KEY_RULE).unwrap();
+    set.rules[0].path = Some(crate::rules::compile_regex(r"\.env$").unwrap());
+    let d = Detector::new(set);
+    let found = |path| d.detect(b"k = tok_abcd1234", path, &mut Scratch::default());
+    assert_eq!(found(Some("app/.env")).len(), 1);
+    assert!(found(Some("app/main.rs")).is_empty());
+    assert!(found(None).is_empty());
+}
+
+#[test]
+fn global_path_allowlist_skips_the_whole_buffer() {
+    let d = detector(&format!("[allowlist]\npaths = [\"fixtures/\"]\n{KEY_RULE}"));
+    let found = |path| d.detect(b"k = tok_abcd1234", path, &mut Scratch::default());
+    assert!(found(Some("tests/fixtures/a.txt")).is_empty());
+    assert_eq!(found(Some("src/a.txt")).len(), 1);
+}
+
+#[test]
 fn word_boundary_sees_bytes_before_window() {
     // The window starts MAX_BACK bytes before the keyword on a long line; the
     // regex must still see that `tok_` is glued to a preceding word.

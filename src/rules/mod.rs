@@ -4,12 +4,16 @@
 //! more can be loaded from files. A `RuleSet` is immutable once built and is
 //! shared by every scanning thread.
 
+mod allowlist;
+mod lazy;
 mod spec;
 
+pub use lazy::LazyRegex;
+
+pub use allowlist::{Allowlist, AllowlistParts, Candidate, Condition};
 pub use spec::{AllowlistSpec, ContextSpec, RegexTarget, RuleFileSpec, RuleSpec};
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::finding::Severity;
@@ -27,7 +31,8 @@ pub struct Rule {
     pub id: String,
     pub description: String,
     pub keywords: Vec<String>,
-    pub regex: Regex,
+    /// Compiled on first use; see `lazy`.
+    pub regex: LazyRegex,
     /// The capture group holding the secret; `None` means the first group
     /// that took part in the match (whole match if the regex has no group).
     pub secret_group: Option<usize>,
@@ -37,7 +42,11 @@ pub struct Rule {
     /// Default severity of this rule's findings (`high` when unset).
     pub severity: Severity,
     pub context: Option<Context>,
-    pub allowlist: Allowlist,
+    /// Any of these allows a candidate; usually zero or one.
+    pub allowlists: Vec<Allowlist>,
+    /// When set, the rule only runs on buffers whose path matches (gitleaks
+    /// `path`); it never runs on buffers without a path.
+    pub path: Option<Regex>,
     pub examples: Vec<String>,
     pub counterexamples: Vec<String>,
     /// Where the rule came from, for messages (`rules/aws.toml`).
@@ -51,76 +60,25 @@ pub struct Context {
     pub distance: usize,
 }
 
-/// Ways to declare a candidate a known non-secret.
-#[derive(Debug, Default)]
-pub struct Allowlist {
-    regexes: Vec<Regex>,
-    target: RegexTarget,
-    /// Lowercased.
-    stopwords: Vec<String>,
-    paths: Option<GlobSet>,
+/// A rule that reports a file by its path alone, without reading it
+/// (gitleaks' `path`-only rules: keystores such as `.p12` files).
+#[derive(Debug)]
+pub struct FileRule {
+    pub id: String,
+    pub description: String,
+    /// Matched against the path relative to the scanned root.
+    pub path: Regex,
+    pub severity: Severity,
+    /// Path allowlists; any of them allows a file.
+    pub allowlists: Vec<Allowlist>,
+    pub origin: String,
 }
 
-/// What an allowlist looks at for one candidate.
-pub struct Candidate<'a> {
-    pub secret: &'a [u8],
-    pub whole_match: &'a [u8],
-    pub line: &'a [u8],
-    pub path: Option<&'a str>,
-}
-
-impl Allowlist {
-    pub fn compile(spec: &AllowlistSpec) -> Result<Allowlist> {
-        let regexes = spec
-            .regexes
-            .iter()
-            .map(|r| compile_regex(r).with_context(|| format!("allowlist regex {r:?}")))
-            .collect::<Result<_>>()?;
-        let paths = if spec.paths.is_empty() {
-            None
-        } else {
-            let mut b = GlobSetBuilder::new();
-            for p in &spec.paths {
-                b.add(Glob::new(p).with_context(|| format!("allowlist path glob {p:?}"))?);
-            }
-            Some(b.build()?)
-        };
-        Ok(Allowlist {
-            regexes,
-            target: spec.regex_target,
-            stopwords: spec.stopwords.iter().map(|s| s.to_lowercase()).collect(),
-            paths,
-        })
-    }
-
-    /// True if the candidate is allowed, i.e. must not be reported.
-    pub fn allows(&self, c: &Candidate<'_>) -> bool {
-        if let (Some(set), Some(path)) = (&self.paths, c.path) {
-            if set.is_match(path) {
-                return true;
-            }
-        }
-        let target = match self.target {
-            RegexTarget::Secret => c.secret,
-            RegexTarget::Match => c.whole_match,
-            RegexTarget::Line => c.line,
-        };
-        if self.regexes.iter().any(|r| r.is_match(target)) {
-            return true;
-        }
-        if !self.stopwords.is_empty() {
-            let lower = c.secret.to_ascii_lowercase();
-            let lower = String::from_utf8_lossy(&lower);
-            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
-                return true;
-            }
-        }
-        false
-    }
-
-    /// True if only paths are listed (so it can be checked before reading).
-    pub fn allows_path(&self, path: &str) -> bool {
-        self.paths.as_ref().is_some_and(|s| s.is_match(path))
+impl FileRule {
+    /// True if the file at `path` (relative to the scanned root) is
+    /// reported by this rule.
+    pub fn matches(&self, path: &str) -> bool {
+        self.path.is_match(path.as_bytes()) && !self.allowlists.iter().any(|a| a.allows_path(path))
     }
 }
 
@@ -129,6 +87,8 @@ impl Allowlist {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub global_allowlists: Vec<Allowlist>,
+    /// Rules on file paths alone; the detector never sees them.
+    pub file_rules: Vec<FileRule>,
 }
 
 impl RuleSet {
@@ -168,6 +128,23 @@ impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Rule> {
+        self.rules.iter_mut().find(|r| r.id == id)
+    }
+
+    /// True if a rule or file rule has this id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.get(id).is_some() || self.file_rules.iter().any(|r| r.id == id)
+    }
+
+    /// Drops the rule or file rule `id`; false if there is none.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let before = self.rules.len() + self.file_rules.len();
+        self.rules.retain(|r| r.id != id);
+        self.file_rules.retain(|r| r.id != id);
+        self.rules.len() + self.file_rules.len() != before
+    }
 }
 
 fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
@@ -175,12 +152,14 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
     if r.id.is_empty() {
         bail!("{origin}: a rule has an empty id");
     }
-    let regex = compile_regex(&r.regex).with_context(|| ctx("regex"))?;
+    let parsed = LazyRegex::parse(&r.regex, &format!("{origin}: rule {:?}", r.id))
+        .with_context(|| ctx("regex"))?;
     let secret_group = match r.secret_group {
-        Some(g) if g < regex.captures_len() => Some(g),
+        Some(g) if g < parsed.captures_len => Some(g),
         Some(g) => bail!("{}: the regex has no group {g}", ctx("secret_group")),
-        None => regex.capture_names().position(|n| n == Some("secret")),
+        None => parsed.secret_group,
     };
+    let regex = parsed.regex;
     if r.keywords.iter().any(|k| k.is_empty()) {
         bail!("{}: empty keyword", ctx("keywords"));
     }
@@ -194,9 +173,9 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
             })
         })
         .transpose()?;
-    let allowlist = match &r.allowlist {
-        Some(a) => Allowlist::compile(a).with_context(|| ctx("allowlist"))?,
-        None => Allowlist::default(),
+    let allowlists = match &r.allowlist {
+        Some(a) => vec![Allowlist::compile(a).with_context(|| ctx("allowlist"))?],
+        None => Vec::new(),
     };
     let severity = match r.severity.as_deref() {
         None => Severity::High,
@@ -223,7 +202,8 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
         fallback: r.fallback,
         severity,
         context,
-        allowlist,
+        allowlists,
+        path: None,
         examples: r.examples,
         counterexamples: r.counterexamples,
         origin: origin.to_string(),
