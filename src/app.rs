@@ -42,7 +42,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("keygate: error: {}", one_line(&e));
+            eprintln!("keygate: error: {}", diag::printable(&one_line(&e)));
             EXIT_ERROR
         }
     }

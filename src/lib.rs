@@ -16,6 +16,8 @@ pub mod config;
 pub mod detect;
 pub mod diag;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hook;
 pub mod ignore_file;
 pub mod report;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use crate::detect::{Detector, Match, Scratch};
 use crate::finding::Finding;
 use crate::rules::FileRule;
-use crate::source::{Origin, Sink};
+use crate::source::{Origin, Piece, Sink};
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -79,6 +79,36 @@ impl<'d> Collector<'d> {
     }
 }
 
+impl Collector<'_> {
+    fn collect(&self, origin: &Origin<'_>, bytes: &[u8], piece: Option<&Piece>) {
+        let matches = SCRATCH.with(|s| {
+            self.detector
+                .detect(bytes, Some(origin.rel), &mut s.borrow_mut())
+        });
+        let new: Vec<Finding> = matches
+            .into_iter()
+            .filter_map(|mut m| {
+                if let Some(p) = piece {
+                    if !(p.own_start..p.own_end).contains(&m.start) {
+                        return None;
+                    }
+                    (m.line, m.column) = p.position(m.line, m.column);
+                }
+                let wanted = origin
+                    .lines
+                    .is_none_or(|lines| lines.binary_search(&(m.line as u32)).is_ok());
+                wanted.then(|| self.finding(origin, bytes, &m))
+            })
+            .collect();
+        if !new.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(new);
+        }
+    }
+}
+
 impl Sink for Collector<'_> {
     fn file(&self, origin: &Origin<'_>) {
         let rules = self.detector.rules();
@@ -105,25 +135,10 @@ impl Sink for Collector<'_> {
     }
 
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]) {
-        let matches = SCRATCH.with(|s| {
-            self.detector
-                .detect(bytes, Some(origin.rel), &mut s.borrow_mut())
-        });
-        let wanted = |m: &&Match| {
-            origin
-                .lines
-                .is_none_or(|lines| lines.binary_search(&(m.line as u32)).is_ok())
-        };
-        let new: Vec<Finding> = matches
-            .iter()
-            .filter(wanted)
-            .map(|m| self.finding(origin, bytes, m))
-            .collect();
-        if !new.is_empty() {
-            self.found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(new);
-        }
+        self.collect(origin, bytes, None);
+    }
+
+    fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece) {
+        self.collect(origin, bytes, Some(piece));
     }
 }

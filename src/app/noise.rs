@@ -60,7 +60,7 @@ pub(crate) fn setup(
             eprintln!("keygate: using {kind} config {}", p.display());
         }
         for w in &config.warnings {
-            eprintln!("keygate: warning: {w}");
+            eprintln!("keygate: warning: {}", crate::diag::printable(w));
         }
     }
     let ignores = if args.no_config {
@@ -148,8 +148,8 @@ impl Noise {
             if self.args.baseline_prune {
                 for e in &stale {
                     eprintln!(
-                        "keygate: baseline: removed stale entry {} {} {}",
-                        e.fingerprint, e.rule, e.path
+                        "keygate: baseline: removed stale entry {}",
+                        crate::diag::printable(&format!("{} {} {}", e.fingerprint, e.rule, e.path))
                     );
                 }
                 let mut pruned = base.clone();

@@ -21,7 +21,7 @@ pub(super) fn config_command(cmd: ConfigCommand) -> Result<i32> {
     };
     let config = Config::load(&path)?;
     for w in &config.warnings {
-        eprintln!("keygate: warning: {w}");
+        eprintln!("keygate: warning: {}", crate::diag::printable(w));
     }
     let kind = match config.format {
         Format::Keygate => "keygate config",
@@ -117,7 +117,7 @@ fn list(config: &Config) {
 fn test(file: &Path) -> Result<i32> {
     let config = Config::load_rule_file(file)?;
     for w in &config.warnings {
-        eprintln!("keygate: warning: {w}");
+        eprintln!("keygate: warning: {}", crate::diag::printable(w));
     }
     let own: Vec<String> = config
         .own_rules

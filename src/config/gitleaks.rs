@@ -49,8 +49,8 @@ use super::span::FileText;
 use super::{CommitAllowlist, Config, Format};
 use crate::finding::Severity;
 use crate::rules::{
-    compile_regex, Allowlist, AllowlistParts, Condition, FileRule, RegexTarget, Rule, RuleSet,
-    RuleSpec as KeygateRuleSpec,
+    compile_regex, Allowlist, AllowlistParts, Condition, FileRule, LazyRegex, RegexTarget, Rule,
+    RuleSet, RuleSpec as KeygateRuleSpec,
 };
 
 /// How deep `[extend] path` chains may go (as in gitleaks).
@@ -510,12 +510,19 @@ fn add_rule(
                 r.description = d.clone();
             }
             if let Some(re) = &regex {
-                r.regex = re.clone();
+                r.regex = LazyRegex::compiled(re.clone(), &format!("rule {id:?}"));
                 r.secret_group = None;
                 r.window = WHOLE_BUFFER;
             }
             if let Some(g) = &rule.secret_group {
-                r.secret_group = secret_group(f, g, &r.regex, &id)?;
+                let Some(compiled) = r.regex.get() else {
+                    return Err(f.error(
+                        &g.span(),
+                        format!("rule {id:?}: the regex of the rule it extends cannot be compiled"),
+                    ));
+                };
+                let group = secret_group(f, g, compiled, &id)?;
+                r.secret_group = group;
             }
             if min_entropy.is_some() {
                 r.min_entropy = min_entropy;

@@ -139,13 +139,20 @@ impl Config {
                 describe_io(&e)
             )
         })?;
-        let name = path.display().to_string();
-        let mut config = match sniff(path, &text) {
-            Format::Keygate => keygate::load_with(&name, &text, replace)?,
-            Format::Gitleaks => gitleaks::load(&name, path, &text, 0)?,
-        };
+        let mut config = Config::parse(path, &text, replace)?;
         config.path = Some(path.to_path_buf());
         Ok(config)
+    }
+
+    /// Parses config text as if read from `path` (which names it in errors,
+    /// decides its format with [`sniff`], and anchors a gitleaks `[extend]
+    /// path`). Never panics, whatever the text.
+    pub fn parse(path: &Path, text: &str, replace: bool) -> Result<Config> {
+        let name = path.display().to_string();
+        match sniff(path, text) {
+            Format::Keygate => keygate::load_with(&name, text, replace),
+            Format::Gitleaks => gitleaks::load(&name, path, text, 0),
+        }
     }
 
     /// A one-line description for messages: `.keygate.toml (keygate)` or

@@ -117,10 +117,13 @@ impl Detector {
     ) {
         // Searching `hay[..end]` from `start` (rather than `hay[start..end]`)
         // lets `\b` and `^` see the bytes before the window.
+        let Some(regex) = rule.regex.get() else {
+            return;
+        };
         let hay_w = &hay[..w.end];
         let mut at = w.start;
         while at < w.end {
-            let Some(caps) = rule.regex.captures_at(hay_w, at) else {
+            let Some(caps) = regex.captures_at(hay_w, at) else {
                 break;
             };
             let whole = caps.get(0).expect("group 0 always matches");

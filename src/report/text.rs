@@ -46,9 +46,9 @@ impl Printer for TextPrinter {
                 self.paint("32", &f.line.to_string()),
                 f.column,
                 self.severity(f.severity),
-                self.paint("1;31", &f.rule),
+                self.paint("1;31", &printable(&f.rule)),
                 secret,
-                f.description
+                printable(&f.description)
             )?;
             if let Some(c) = &f.commit {
                 let later = if f.later_commits > 0 {
@@ -59,15 +59,15 @@ impl Printer for TextPrinter {
                 writeln!(
                     out,
                     "      commit {} by {} <{}> on {}: {}{later}",
-                    &c.commit[..c.commit.len().min(12)],
+                    printable(c.commit.get(..12).unwrap_or(&c.commit)),
                     printable(&c.author),
                     printable(&c.email),
-                    c.date,
+                    printable(&c.date),
                     printable(&c.summary)
                 )?;
             }
             if let Some(account) = &f.account {
-                writeln!(out, "      aws account {account}")?;
+                writeln!(out, "      aws account {}", printable(account))?;
             }
             if let Some(v) = &f.verification {
                 writeln!(out, "      {}", self.verification(v))?;
@@ -100,9 +100,9 @@ impl TextPrinter {
             self.paint("1", &format!("What to do: {}", p.title()))
         )?;
         for (i, step) in p.steps(self.opts.show_secrets).iter().enumerate() {
-            writeln!(out, "        {}. {}", i + 1, step.what)?;
+            writeln!(out, "        {}. {}", i + 1, printable(&step.what))?;
             if let Some(cmd) = &step.run {
-                writeln!(out, "           $ {cmd}")?;
+                writeln!(out, "           $ {}", printable(cmd))?;
             }
         }
         Ok(())
@@ -112,7 +112,11 @@ impl TextPrinter {
         match v {
             Verification::Live { account, arn, .. } => self.paint(
                 "1;41;97",
-                &format!("LIVE KEY: account {account}, {}", printable(arn)),
+                &format!(
+                    "LIVE KEY: account {}, {}",
+                    printable(account),
+                    printable(arn)
+                ),
             ),
             Verification::Invalid => "verified: invalid (not a working key)".into(),
             Verification::Expired => "verified: expired".into(),

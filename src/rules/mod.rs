@@ -5,7 +5,10 @@
 //! shared by every scanning thread.
 
 mod allowlist;
+mod lazy;
 mod spec;
+
+pub use lazy::LazyRegex;
 
 pub use allowlist::{Allowlist, AllowlistParts, Candidate, Condition};
 pub use spec::{AllowlistSpec, ContextSpec, RegexTarget, RuleFileSpec, RuleSpec};
@@ -28,7 +31,8 @@ pub struct Rule {
     pub id: String,
     pub description: String,
     pub keywords: Vec<String>,
-    pub regex: Regex,
+    /// Compiled on first use; see `lazy`.
+    pub regex: LazyRegex,
     /// The capture group holding the secret; `None` means the first group
     /// that took part in the match (whole match if the regex has no group).
     pub secret_group: Option<usize>,
@@ -148,12 +152,14 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
     if r.id.is_empty() {
         bail!("{origin}: a rule has an empty id");
     }
-    let regex = compile_regex(&r.regex).with_context(|| ctx("regex"))?;
+    let parsed = LazyRegex::parse(&r.regex, &format!("{origin}: rule {:?}", r.id))
+        .with_context(|| ctx("regex"))?;
     let secret_group = match r.secret_group {
-        Some(g) if g < regex.captures_len() => Some(g),
+        Some(g) if g < parsed.captures_len => Some(g),
         Some(g) => bail!("{}: the regex has no group {g}", ctx("secret_group")),
-        None => regex.capture_names().position(|n| n == Some("secret")),
+        None => parsed.secret_group,
     };
+    let regex = parsed.regex;
     if r.keywords.iter().any(|k| k.is_empty()) {
         bail!("{}: empty keyword", ctx("keywords"));
     }

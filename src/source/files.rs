@@ -5,22 +5,38 @@
 //! `.git/`, does not follow symlinks, and skips non-regular files, binary
 //! files and files over the size limit (counted in [`Stats`]).
 //!
-//! Large files are memory-mapped. A mapped file that another process
-//! truncates while we read it can raise SIGBUS; we accept that risk only for
-//! files above `MMAP_THRESHOLD`, where reading into memory would cost more.
+//! Files are read, never memory-mapped: a mapped file that another process
+//! truncates while we scan it raises SIGBUS and kills the whole scan, and no
+//! check before mapping can rule that out. Files smaller than [`PIECE`] are
+//! read whole; larger ones in pieces of `PIECE` bytes, each sharing
+//! [`OVERLAP`] bytes with the next (see [`Piece`]), so memory stays bounded
+//! by the piece size per thread whatever `--max-file-size` allows. A file
+//! that shrinks while being read is scanned as far as it goes, with a
+//! warning; one replaced while being read is scanned as it was when opened.
+//! Two limits follow from reading in pieces: a `keygate:allow` marker more
+//! than `OVERLAP / 2` bytes away on the same (very long) line is not seen,
+//! and large UTF-16 files are still read whole to be transcoded.
+//!
+//! Files are opened non-blocking and checked to be regular files after
+//! opening, so a path swapped for a FIFO after the walk saw it cannot hang
+//! the scan.
 
-use std::fs::File;
-use std::io::Read;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{text_view, Origin, Sink, Stats};
+use super::{text_view, Origin, Piece, Sink, Stats};
 use crate::diag;
 
-/// Files at least this large are memory-mapped instead of read.
-const MMAP_THRESHOLD: u64 = 4 << 20;
+/// Files at least this large are read in pieces of this many bytes.
+const PIECE: usize = 4 << 20;
+/// Bytes a piece shares with the next. Half of it is the context every
+/// secret is seen with on each side; it must exceed any rule's window plus
+/// its context distance (checked by a test).
+const OVERLAP: usize = 64 << 10;
 
 #[derive(Debug, Clone)]
 pub struct FileOptions {
@@ -77,6 +93,13 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
                     }
                     if !ft.is_file() {
                         stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+                        if entry.depth() == 0 {
+                            // Named on the command line: say why nothing came of it.
+                            diag::warn(
+                                &entry.path().to_string_lossy(),
+                                "skipped: not a regular file",
+                            );
+                        }
                         return WalkState::Continue;
                     }
                     let rel = relative_to_root(roots, entry.path());
@@ -111,33 +134,127 @@ fn scan_file(
         lines: None,
     };
     sink.file(&origin);
-    let mut file = match File::open(path) {
+    let file = match open_nonblocking(path) {
         Ok(f) => f,
         Err(e) => return diag::error(&shown, describe_io(&e)),
     };
-    let len = match file.metadata() {
-        Ok(m) => m.len(),
+    let meta = match file.metadata() {
+        Ok(m) => m,
         Err(e) => return diag::error(&shown, describe_io(&e)),
     };
+    if !meta.is_file() {
+        // Replaced by a FIFO, socket or device since the walk saw it.
+        stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let len = meta.len();
     if len > opts.max_file_size {
         return skip_large(&shown, len, opts, stats);
     }
-    if len >= MMAP_THRESHOLD {
-        // SAFETY: see the module docs; the map is read-only and dropped
-        // before this function returns.
-        match unsafe { memmap2::Mmap::map(&file) } {
-            Ok(map) => return scan_buffer(&map, &origin, sink, stats),
-            Err(e) => return diag::error(&shown, format!("cannot map file: {e}")),
-        }
-    }
     buf.clear();
-    if let Err(e) = file.read_to_end(buf) {
+    if len >= PIECE as u64 {
+        match scan_pieces(file.take(len), &origin, sink, stats, buf) {
+            Ok(Some(read)) if read < len => diag::warn(
+                &shown,
+                format!(
+                    "file shrank while being read; scanned its first {}",
+                    super::human_bytes(read)
+                ),
+            ),
+            Ok(_) => {}
+            Err(e) => diag::error(&shown, describe_io(&e)),
+        }
+        return;
+    }
+    // Files that report no size (procfs) may still be large.
+    if let Err(e) = file.take(opts.max_file_size + 1).read_to_end(buf) {
         return diag::error(&shown, describe_io(&e));
     }
     if buf.len() as u64 > opts.max_file_size {
         return skip_large(&shown, buf.len() as u64, opts, stats);
     }
     scan_buffer(buf, &origin, sink, stats);
+}
+
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
+}
+
+/// Scans a large input in overlapping pieces; returns the bytes read, or
+/// `None` if the first piece showed the input is binary.
+fn scan_pieces(
+    mut input: impl Read,
+    origin: &Origin<'_>,
+    sink: &dyn Sink,
+    stats: &Stats,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<u64>> {
+    let mut piece = Piece {
+        lines_before: 0,
+        column_before: 0,
+        own_start: 0,
+        own_end: 0,
+    };
+    let mut total = 0u64;
+    let mut first = true;
+    loop {
+        let before = buf.len();
+        let eof = fill(&mut input, buf, PIECE)?;
+        total += (buf.len() - before) as u64;
+        if std::mem::take(&mut first) {
+            // The first piece decides what the input is, as for whole files.
+            match text_view(buf) {
+                None => {
+                    stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Some(std::borrow::Cow::Owned(_)) => {
+                    // UTF-16: transcoded whole (see the module docs).
+                    input.read_to_end(buf)?;
+                    total = buf.len() as u64;
+                    scan_buffer(buf, origin, sink, stats);
+                    return Ok(Some(total));
+                }
+                Some(_) => {}
+            }
+        }
+        piece.own_end = if eof {
+            buf.len()
+        } else {
+            buf.len() - OVERLAP / 2
+        };
+        sink.scan_piece(origin, buf, &piece);
+        if eof {
+            break;
+        }
+        let drop = buf.len() - OVERLAP;
+        let gone = &buf[..drop];
+        match memchr::memrchr(b'\n', gone) {
+            Some(i) => {
+                piece.lines_before += memchr::memchr_iter(b'\n', gone).count();
+                piece.column_before = drop - i - 1;
+            }
+            None => piece.column_before += drop,
+        }
+        buf.drain(..drop);
+        piece.own_start = OVERLAP / 2;
+    }
+    stats.scanned(total as usize);
+    Ok(Some(total))
+}
+
+/// Reads until `buf` holds `size` bytes or the input ends; true at the end.
+fn fill(input: &mut impl Read, buf: &mut Vec<u8>, size: usize) -> io::Result<bool> {
+    let want = (size - buf.len()) as u64;
+    let got = input.by_ref().take(want).read_to_end(buf)?;
+    Ok((got as u64) < want)
 }
 
 /// Large files are skipped with a warning, never silently: a scanner's
@@ -202,6 +319,85 @@ pub fn describe_io(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlap_covers_every_rule_window_and_context() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        for r in &rules.rules {
+            let context = r.context.as_ref().map_or(0, |c| c.distance);
+            // Window start reaches back at most 256 bytes, its end snaps at
+            // most 256 bytes further.
+            let reach = 256 + r.window + 256 + context;
+            assert!(reach < OVERLAP / 2, "{}: reaches {reach} bytes", r.id);
+        }
+    }
+
+    /// Collects (line, column, offset in the piece's buffer mapped back to
+    /// the input) of every `K` byte, through the same piece arithmetic.
+    struct Positions(std::sync::Mutex<Vec<(usize, usize, u8)>>);
+
+    impl Sink for Positions {
+        fn scan(&self, _: &Origin<'_>, _: &[u8]) {
+            unreachable!("large inputs come in pieces")
+        }
+        fn scan_piece(&self, _: &Origin<'_>, bytes: &[u8], piece: &Piece) {
+            let mut line = 1;
+            let mut col = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                col += 1;
+                if (piece.own_start..piece.own_end).contains(&i) && b.is_ascii_uppercase() {
+                    let (l, c) = piece.position(line, col);
+                    self.0.lock().unwrap().push((l, c, b));
+                }
+                if b == b'\n' {
+                    line += 1;
+                    col = 0;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_report_every_byte_once_at_its_whole_input_position() {
+        // Long lines, short lines and markers on piece and overlap edges.
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        let (mut line, mut col) = (1, 0);
+        let mut i = 0usize;
+        while input.len() < 3 * PIECE + 12345 {
+            let b = match i % 7919 {
+                0 => b'\n',
+                k if k % 613 == 0 => b'A' + (i % 26) as u8,
+                _ => b'.',
+            };
+            let r = input.len() % (PIECE - OVERLAP);
+            let at_edge = [0, 1, OVERLAP / 2 - 1, OVERLAP / 2, OVERLAP - 1].contains(&r);
+            let b = if at_edge { b'Z' } else { b };
+            input.push(b);
+            col += 1;
+            if b.is_ascii_uppercase() {
+                expected.push((line, col, b));
+            }
+            if b == b'\n' {
+                line += 1;
+                col = 0;
+            }
+            i += 1;
+        }
+        let sink = Positions(Default::default());
+        let origin = Origin {
+            path: "p",
+            rel: "p",
+            commit: None,
+            lines: None,
+        };
+        let stats = Stats::default();
+        let read = scan_pieces(&input[..], &origin, &sink, &stats, &mut Vec::new()).unwrap();
+        assert_eq!(read, Some(input.len() as u64));
+        let mut got = sink.0.into_inner().unwrap();
+        got.sort();
+        assert_eq!(got, expected);
+    }
 
     #[test]
     fn relative_paths_strip_the_root() {

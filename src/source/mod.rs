@@ -28,12 +28,45 @@ pub struct Origin<'a> {
 
 /// Receives buffers from a source. Called from many threads at once.
 pub trait Sink: Sync {
+    /// Scans one whole input.
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]);
-
+    /// Scans one piece of an input too large to hold in memory at once.
+    fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece);
     /// Called once for every file a source finds, before it decides
     /// whether to read it (a binary or too large file is still a file):
     /// for rules about file names alone.
     fn file(&self, _origin: &Origin<'_>) {}
+}
+
+/// Where a buffer sits inside a larger input that a source reads in
+/// overlapping pieces, so that memory stays bounded whatever the input size.
+///
+/// Invariant: the `own` ranges of an input's pieces partition the input, and
+/// every byte of a piece's own range has at least the overlap of context on
+/// each side (except at the ends of the input). A sink reports only matches
+/// that start in the own range, so each secret is reported exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    /// Line terminators in the input before the piece's first byte.
+    pub lines_before: usize,
+    /// Bytes from the start of the line the piece begins in to the piece's
+    /// first byte.
+    pub column_before: usize,
+    /// Offsets into the piece of the first and one past the last byte it owns.
+    pub own_start: usize,
+    pub own_end: usize,
+}
+
+impl Piece {
+    /// Line and column in the whole input of a position the detector gave
+    /// relative to the piece.
+    pub fn position(&self, line: usize, column: usize) -> (usize, usize) {
+        if line == 1 {
+            (self.lines_before + 1, self.column_before + column)
+        } else {
+            (self.lines_before + line, column)
+        }
+    }
 }
 
 /// Counters a source keeps while it runs; read once it is done.

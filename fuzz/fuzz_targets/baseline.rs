@@ -1,0 +1,6 @@
+//! Baseline files.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| keygate::fuzzing::baseline(data));

@@ -1,0 +1,6 @@
+//! Project configs, keygate's and gitleaks' formats.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| keygate::fuzzing::config(data));
