@@ -313,7 +313,11 @@ fn unreadable_file_is_an_error_when_not_root() {
     write(dir.path(), "a.env", format!("k={AKID}\n"));
     write(dir.path(), "locked.env", format!("k={AKID}\n"));
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(dir.path().join("locked.env"), fs::Permissions::from_mode(0)).unwrap();
+    fs::set_permissions(
+        dir.path().join("locked.env"),
+        fs::Permissions::from_mode(0o0),
+    )
+    .unwrap();
     let (code, findings, stderr) = scan(&["scan", p(&dir)]);
     assert_eq!((code, findings.len()), (2, 1), "{stderr}");
     assert!(stderr.contains("locked.env: permission denied"), "{stderr}");
