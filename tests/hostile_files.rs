@@ -315,7 +315,7 @@ fn unreadable_file_is_an_error_when_not_root() {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(
         dir.path().join("locked.env"),
-        fs::Permissions::from_mode(0o0),
+        fs::Permissions::from_mode(0o000),
     )
     .unwrap();
     let (code, findings, stderr) = scan(&["scan", p(&dir)]);
