@@ -272,6 +272,12 @@ fn work(
         }
     };
     while let Some(job) = next() {
+        sink.file(&Origin {
+            path: &job.path,
+            rel: &job.path,
+            commit: job.commit.as_ref(),
+            lines: None,
+        });
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > limits.max_size => {
                 stats.skipped_large.fetch_add(1, Ordering::Relaxed);

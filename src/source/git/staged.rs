@@ -65,6 +65,12 @@ pub fn scan(repo_dir: Option<&Path>, sink: &dyn Sink, stats: &Stats) -> Result<(
             continue; // intent-to-add (`git add -N`): nothing staged yet
         }
         let path = display_path(new.path_bytes().unwrap_or_default());
+        sink.file(&Origin {
+            path: &path,
+            rel: &path,
+            commit: None,
+            lines: None,
+        });
         let blob = repo
             .find_blob(new.id())
             .map_err(|e| GitError::wrap(format!("{path}: cannot read staged blob"), &e))?;
