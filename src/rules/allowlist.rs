@@ -12,7 +12,7 @@ use anyhow::{anyhow, Context as _, Result};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::bytes::Regex;
 
-use super::{compile_regex, AllowlistSpec, RegexTarget};
+use super::{AllowlistSpec, LazyRegex, RegexTarget, Trust};
 
 /// How the checks of one allowlist combine.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,7 +27,8 @@ pub enum Condition {
 /// A compiled allowlist. The default allowlist allows nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
-    regexes: Vec<Regex>,
+    /// Compiled on first use: most runs never test a candidate.
+    regexes: Vec<LazyRegex>,
     target: RegexTarget,
     /// Lowercased.
     stopwords: Vec<String>,
@@ -86,21 +87,21 @@ pub struct AllowlistParts {
 
 impl Allowlist {
     /// Compiles the `[allowlist]` table of a rule file. Errors name the
-    /// offending key and value.
-    pub fn compile(spec: &AllowlistSpec) -> Result<Allowlist> {
+    /// offending key and value; `origin` names the table in later messages.
+    pub fn compile(spec: &AllowlistSpec, origin: &str, trust: Trust) -> Result<Allowlist> {
         let regexes = spec
             .regexes
             .iter()
-            .map(|r| compile_regex(r).with_context(|| format!("regexes: {r:?}")))
+            .map(|r| LazyRegex::new(r, origin, trust).with_context(|| format!("regexes: {r:?}")))
             .collect::<Result<_>>()?;
-        Allowlist::new(AllowlistParts {
-            regexes,
+        let mut list = Allowlist::new(AllowlistParts {
             target: spec.regex_target,
             stopwords: spec.stopwords.clone(),
             path_globs: spec.paths.clone(),
-            path_regexes: Vec::new(),
-            condition: Condition::Any,
-        })
+            ..AllowlistParts::default()
+        })?;
+        list.regexes = regexes;
+        Ok(list)
     }
 
     /// Builds an allowlist from compiled parts; fails only on a bad glob.
@@ -116,7 +117,11 @@ impl Allowlist {
             Some(b.build().map_err(|e| anyhow!("paths: {e}"))?)
         };
         Ok(Allowlist {
-            regexes: parts.regexes,
+            regexes: parts
+                .regexes
+                .into_iter()
+                .map(|r| LazyRegex::compiled(r, "allowlist"))
+                .collect(),
             target: parts.target,
             stopwords: parts.stopwords.iter().map(|s| s.to_lowercase()).collect(),
             paths: Paths {
@@ -125,6 +130,11 @@ impl Allowlist {
             },
             condition: parts.condition,
         })
+    }
+
+    /// True if every regex compiles (they are compiled on first use).
+    pub fn regexes_compile(&self) -> bool {
+        self.regexes.iter().all(|r| r.get().is_some())
     }
 
     /// True if the allowlist has no checks at all.
@@ -179,6 +189,7 @@ impl Allowlist {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::compile_regex;
 
     fn cand<'a>(secret: &'a str, path: &'a str) -> Candidate<'a> {
         Candidate {

@@ -15,7 +15,17 @@ use regex_syntax::hir::{Hir, HirKind};
 use super::compile_regex;
 use crate::diag;
 
-#[derive(Debug)]
+/// Whether patterns being loaded still need their syntax checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// User input: check every pattern at load time.
+    Checked,
+    /// The built-in rules, checked by `cargo test` instead; skipping the
+    /// parse saves most of the start-up time of a pre-commit hook.
+    Builtin,
+}
+
+#[derive(Debug, Clone)]
 pub struct LazyRegex {
     pattern: String,
     /// Where the pattern came from, for the message if compiling fails.
@@ -52,6 +62,31 @@ impl LazyRegex {
             captures_len: hir.properties().explicit_captures_len() + 1,
             secret_group,
         })
+    }
+
+    /// Takes `pattern` without checking it: for the built-in rules, whose
+    /// every pattern `cargo test` parses and compiles
+    /// (`builtin_rules_pass_load_time_checks`).
+    pub fn trusted(pattern: &str, origin: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            origin: origin.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Checks `pattern`'s syntax unless `trust` says it was checked already.
+    pub fn new(pattern: &str, origin: &str, trust: Trust) -> Result<LazyRegex> {
+        match trust {
+            Trust::Checked => Ok(LazyRegex::parse(pattern, origin)?.regex),
+            Trust::Builtin => Ok(LazyRegex::trusted(pattern, origin)),
+        }
+    }
+
+    /// True if the regex matches; a regex that cannot be compiled matches
+    /// nothing (and was reported).
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        self.get().is_some_and(|r| r.is_match(hay))
     }
 
     /// Wraps a regex that is already compiled.

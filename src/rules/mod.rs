@@ -8,7 +8,7 @@ mod allowlist;
 mod lazy;
 mod spec;
 
-pub use lazy::LazyRegex;
+pub use lazy::{LazyRegex, Trust};
 
 pub use allowlist::{Allowlist, AllowlistParts, Candidate, Condition};
 pub use spec::{AllowlistSpec, ContextSpec, RegexTarget, RuleFileSpec, RuleSpec};
@@ -56,7 +56,7 @@ pub struct Rule {
 /// A regex that must match near a secret for it to count.
 #[derive(Debug)]
 pub struct Context {
-    pub regex: Regex,
+    pub regex: LazyRegex,
     pub distance: usize,
 }
 
@@ -96,7 +96,7 @@ impl RuleSet {
     pub fn builtin() -> Result<RuleSet> {
         let mut set = RuleSet::default();
         for (name, text) in builtin::RULE_FILES {
-            set.add_file(&format!("rules/{name}"), text)?;
+            set.add_file_with(&format!("rules/{name}"), text, Trust::Builtin)?;
         }
         Ok(set)
     }
@@ -104,20 +104,29 @@ impl RuleSet {
     /// Parses and compiles one rule file, adding its rules and allowlist.
     /// `origin` names the file in error messages.
     pub fn add_file(&mut self, origin: &str, text: &str) -> Result<()> {
+        self.add_file_with(origin, text, Trust::Checked)
+    }
+
+    fn add_file_with(&mut self, origin: &str, text: &str, trust: Trust) -> Result<()> {
         let spec: RuleFileSpec =
             toml::from_str(text).map_err(|e| anyhow!("{origin}: {}", one_line(&e.to_string())))?;
         if let Some(a) = &spec.allowlist {
+            let what = format!("{origin}: [allowlist]");
             self.global_allowlists
-                .push(Allowlist::compile(a).with_context(|| format!("{origin}: [allowlist]"))?);
+                .push(Allowlist::compile(a, &what, trust).with_context(|| what.clone())?);
         }
         for r in spec.rules {
-            self.add_rule(origin, r)?;
+            self.add_rule_with(origin, r, trust)?;
         }
         Ok(())
     }
 
     pub fn add_rule(&mut self, origin: &str, r: RuleSpec) -> Result<()> {
-        let rule = compile_rule(origin, r)?;
+        self.add_rule_with(origin, r, Trust::Checked)
+    }
+
+    fn add_rule_with(&mut self, origin: &str, r: RuleSpec, trust: Trust) -> Result<()> {
+        let rule = compile_rule(origin, r, trust)?;
         if self.rules.iter().any(|x| x.id == rule.id) {
             bail!("{origin}: rule {:?} is defined twice", rule.id);
         }
@@ -147,19 +156,26 @@ impl RuleSet {
     }
 }
 
-fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
+fn compile_rule(origin: &str, r: RuleSpec, trust: Trust) -> Result<Rule> {
     let ctx = |what: &str| format!("{origin}: rule {:?}: {what}", r.id);
     if r.id.is_empty() {
         bail!("{origin}: a rule has an empty id");
     }
-    let parsed = LazyRegex::parse(&r.regex, &format!("{origin}: rule {:?}", r.id))
-        .with_context(|| ctx("regex"))?;
-    let secret_group = match r.secret_group {
-        Some(g) if g < parsed.captures_len => Some(g),
-        Some(g) => bail!("{}: the regex has no group {g}", ctx("secret_group")),
-        None => parsed.secret_group,
+    let name = format!("{origin}: rule {:?}", r.id);
+    let (regex, secret_group) = match trust {
+        Trust::Checked => {
+            let parsed = LazyRegex::parse(&r.regex, &name).with_context(|| ctx("regex"))?;
+            let group = match r.secret_group {
+                Some(g) if g < parsed.captures_len => Some(g),
+                Some(g) => bail!("{}: the regex has no group {g}", ctx("secret_group")),
+                None => parsed.secret_group,
+            };
+            (parsed.regex, group)
+        }
+        // Built-in rules name their group by number (checked by the test
+        // `builtin_rules_pass_load_time_checks`).
+        Trust::Builtin => (LazyRegex::trusted(&r.regex, &name), r.secret_group),
     };
-    let regex = parsed.regex;
     if r.keywords.iter().any(|k| k.is_empty()) {
         bail!("{}: empty keyword", ctx("keywords"));
     }
@@ -168,13 +184,14 @@ fn compile_rule(origin: &str, r: RuleSpec) -> Result<Rule> {
         .as_ref()
         .map(|c| -> Result<Context> {
             Ok(Context {
-                regex: compile_regex(&c.regex).with_context(|| ctx("context.regex"))?,
+                regex: LazyRegex::new(&c.regex, &name, trust)
+                    .with_context(|| ctx("context.regex"))?,
                 distance: c.distance,
             })
         })
         .transpose()?;
     let allowlists = match &r.allowlist {
-        Some(a) => vec![Allowlist::compile(a).with_context(|| ctx("allowlist"))?],
+        Some(a) => vec![Allowlist::compile(a, &name, trust).with_context(|| ctx("allowlist"))?],
         None => Vec::new(),
     };
     let severity = match r.severity.as_deref() {
@@ -222,4 +239,35 @@ pub fn compile_regex(pattern: &str) -> Result<Regex> {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `RuleSet::builtin` skips the load-time checks (`Trust::Builtin`);
+    /// this is where the built-in rules get them instead.
+    #[test]
+    fn builtin_rules_pass_load_time_checks() {
+        let mut checked = RuleSet::default();
+        for (name, text) in builtin::RULE_FILES {
+            checked.add_file(name, text).unwrap();
+        }
+        let trusted = RuleSet::builtin().unwrap();
+        assert_eq!(checked.rules.len(), trusted.rules.len());
+        for (c, t) in checked.rules.iter().zip(&trusted.rules) {
+            assert_eq!(c.secret_group, t.secret_group, "rule {}", c.id);
+            assert!(t.regex.get().is_some(), "rule {} compiles", t.id);
+            if let Some(ctx) = &t.context {
+                assert!(ctx.regex.get().is_some(), "rule {} context", t.id);
+            }
+        }
+        for a in trusted.rules.iter().flat_map(|r| &r.allowlists) {
+            assert!(a.regexes_compile());
+        }
+        assert!(trusted
+            .global_allowlists
+            .iter()
+            .all(Allowlist::regexes_compile));
+    }
 }
