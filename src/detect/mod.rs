@@ -53,7 +53,6 @@ pub struct Detector {
 #[derive(Debug, Default)]
 pub struct Scratch {
     windows: Vec<Window>,
-    lower: Vec<u8>,
 }
 
 impl Detector {
@@ -90,7 +89,7 @@ impl Detector {
             }
         }
         self.prefilter
-            .windows(hay, &self.windows, &mut scratch.lower, &mut scratch.windows);
+            .windows(hay, &self.windows, &mut scratch.windows);
         let mut found = Vec::new();
         for w in &scratch.windows {
             let rule = &self.rules.rules[w.rule];

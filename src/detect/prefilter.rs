@@ -4,15 +4,14 @@
 //! of its own keywords, so most bytes of most inputs are read exactly once,
 //! by the automaton.
 //!
-//! Matching is ASCII case-insensitive, but the automaton itself is not: the
-//! input is lowercased chunk by chunk into a small buffer and searched for
-//! the lowercased keywords. That lets aho-corasick use its SIMD (Teddy)
-//! prefilter, which it cannot do for a case-insensitive automaton; it is
-//! several times faster on source text. The search is leftmost-first, so a
-//! keyword starting inside another keyword's match is looked up separately
-//! (rare, and only over that match's few bytes).
+//! The automaton is an ASCII case-insensitive DFA searched for overlapping
+//! matches, so one pass reports every occurrence of every keyword, keywords
+//! nested in others (`secret` in `aws_secret`) included. With hundreds of
+//! keywords aho-corasick has no SIMD (Teddy) search to offer, and the DFA is
+//! the fastest of its automata; case-insensitivity costs it nothing (case
+//! variants share byte classes), so the input is searched in place.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::rules::RuleSet;
 
@@ -26,12 +25,8 @@ pub struct Window {
 
 #[derive(Debug)]
 pub struct Prefilter {
-    /// Leftmost-first automaton over the lowercased keywords.
+    /// Every keyword, ASCII case-insensitive, reporting overlapping matches.
     ac: Option<AhoCorasick>,
-    /// The same keywords, reporting overlapping matches.
-    overlapping: Option<AhoCorasick>,
-    /// Length of the longest keyword.
-    max_len: usize,
     /// For each automaton pattern, the rules that own that keyword.
     owners: Vec<Vec<usize>>,
     /// Rules without keywords; they run on the whole input.
@@ -43,8 +38,6 @@ pub struct Prefilter {
 const MAX_BACK: usize = 256;
 /// How far past the nominal window end we look for a line end to stop at.
 const MAX_SNAP: usize = 256;
-/// Bytes lowercased and searched at a time; small enough to stay in cache.
-const CHUNK: usize = 64 * 1024;
 
 impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
@@ -66,83 +59,35 @@ impl Prefilter {
                 }
             }
         }
-        let build = |kind| {
-            (!keywords.is_empty()).then(|| {
-                AhoCorasickBuilder::new()
-                    .match_kind(kind)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .prefilter(false)
-                    .build(&keywords)
-                    .expect("keywords are plain literals")
-            })
-        };
+        let ac = (!keywords.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .expect("keywords are plain literals")
+        });
         Prefilter {
-            ac: build(MatchKind::LeftmostFirst),
-            overlapping: build(MatchKind::Standard),
-            max_len: keywords.iter().map(String::len).max().unwrap_or(0),
+            ac,
             owners,
             unkeyed,
         }
     }
 
     /// Calls `hit(pattern, start, end)` for every occurrence of every
-    /// keyword in `hay`, ignoring ASCII case. `lower` is scratch space.
-    fn for_each_hit(
-        &self,
-        hay: &[u8],
-        lower: &mut Vec<u8>,
-        mut hit: impl FnMut(usize, usize, usize),
-    ) {
-        let (Some(ac), Some(overlapping)) = (&self.ac, &self.overlapping) else {
+    /// keyword in `hay`, ignoring ASCII case.
+    fn for_each_hit(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
+        let Some(ac) = &self.ac else {
             return;
         };
-        let mut chunk_start = 0;
-        while chunk_start < hay.len() {
-            // Chunks overlap by `max_len - 1` bytes so a keyword across a
-            // chunk boundary is seen whole; matches starting in the overlap
-            // belong to the next chunk.
-            let owned = CHUNK.min(hay.len() - chunk_start);
-            let end = (chunk_start + owned + self.max_len - 1).min(hay.len());
-            lower.clear();
-            lower.extend(hay[chunk_start..end].iter().map(u8::to_ascii_lowercase));
-            for m in ac.find_iter(&lower[..]) {
-                if m.start() >= owned {
-                    break;
-                }
-                hit(
-                    m.pattern().as_usize(),
-                    chunk_start + m.start(),
-                    chunk_start + m.end(),
-                );
-                // Other keywords that start inside this match were skipped
-                // by the leftmost-first search.
-                let reach = (m.end() - 1 + self.max_len).min(lower.len());
-                let input = Input::new(&lower[..]).range(m.start()..reach);
-                for o in overlapping.find_overlapping_iter(input) {
-                    let same = o.start() == m.start() && o.pattern() == m.pattern();
-                    if same || o.start() >= m.end() || o.start() >= owned {
-                        continue;
-                    }
-                    hit(
-                        o.pattern().as_usize(),
-                        chunk_start + o.start(),
-                        chunk_start + o.end(),
-                    );
-                }
-            }
-            chunk_start += owned;
+        for m in ac.find_overlapping_iter(hay) {
+            hit(m.pattern().as_usize(), m.start(), m.end());
         }
     }
 
     /// Fills `out` with the merged windows, sorted by (rule, start), that the
     /// rules must search in `hay`. `rule_windows[i]` is rule i's window size.
-    pub fn windows(
-        &self,
-        hay: &[u8],
-        rule_windows: &[usize],
-        lower: &mut Vec<u8>,
-        out: &mut Vec<Window>,
-    ) {
+    pub fn windows(&self, hay: &[u8], rule_windows: &[usize], out: &mut Vec<Window>) {
         out.clear();
         for &rule in &self.unkeyed {
             out.push(Window {
@@ -151,7 +96,7 @@ impl Prefilter {
                 end: hay.len(),
             });
         }
-        self.for_each_hit(hay, lower, |pattern, kw_start, kw_end| {
+        self.for_each_hit(hay, |pattern, kw_start, kw_end| {
             for &rule in &self.owners[pattern] {
                 let start = window_start(hay, kw_start);
                 let end = window_end(hay, kw_end, rule_windows[rule]);
@@ -226,7 +171,7 @@ mod tests {
         .unwrap();
         let p = Prefilter::new(&set);
         let mut out = Vec::new();
-        p.for_each_hit(hay, &mut Vec::new(), |_, s, e| {
+        p.for_each_hit(hay, |_, s, e| {
             out.push((String::from_utf8_lossy(&hay[s..e]).into_owned(), s))
         });
         out
@@ -247,7 +192,8 @@ mod tests {
     }
 
     #[test]
-    fn hits_across_chunk_boundaries_are_reported_once() {
+    fn hits_anywhere_in_a_long_input_are_reported_once() {
+        const CHUNK: usize = 64 * 1024;
         for offset in [CHUNK - 8, CHUNK - 3, CHUNK - 1, CHUNK, CHUNK + 1] {
             let mut hay = vec![b' '; 3 * CHUNK];
             hay[offset..offset + 6].copy_from_slice(b"ToKeN_");
