@@ -272,9 +272,7 @@ fn fifos_and_devices_are_skipped_without_blocking() {
 }
 
 /// keygate's own files (ignore list, config) put there as FIFOs are errors
-/// naming them, not hangs. (A FIFO named `.gitignore` or `.ignore` still
-/// hangs the walk inside the `ignore` crate, which opens them blocking;
-/// `--no-ignore` avoids it.)
+/// naming them, not hangs.
 #[test]
 fn fifos_in_place_of_keygates_own_files_are_errors_not_hangs() {
     let dir = TempDir::new().unwrap();
@@ -299,6 +297,31 @@ fn fifos_in_place_of_keygates_own_files_are_errors_not_hangs() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(says), "{stderr}");
     }
+}
+
+/// The walker opens `.gitignore` and `.ignore` itself, blocking: a FIFO in
+/// their place is an error naming it, its directory is left out, the rest is
+/// scanned, and `--no-ignore` scans everything.
+#[test]
+fn fifos_in_place_of_ignore_files_are_errors_not_hangs() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.env", format!("k={AKID}\n"));
+    write(dir.path(), "sub/b.env", format!("k={AKID}\n"));
+    write(dir.path(), "other/c.env", format!("k={AKID}\n"));
+    mkfifo(&dir.path().join("sub/.gitignore"));
+    mkfifo(&dir.path().join("other/.ignore"));
+    let (code, findings, stderr) = scan(&["scan", p(&dir)]);
+    assert_eq!((code, findings.len()), (2, 1), "{stderr}");
+    for name in ["sub/.gitignore", "other/.ignore"] {
+        let says = format!("{name}: not a regular file; its directory is not scanned");
+        assert!(stderr.contains(&says), "{stderr}");
+    }
+    // The FIFO as the ignore file of the scanned root itself.
+    let sub = dir.path().join("sub");
+    let (code, findings, _) = scan(&["scan", sub.to_str().unwrap()]);
+    assert_eq!((code, findings.len()), (2, 0));
+    let (code, findings, stderr) = scan(&["scan", "--no-ignore", p(&dir)]);
+    assert_eq!((code, findings.len()), (1, 3), "{stderr}");
 }
 
 /// Root reads any file whatever its mode, so an unreadable file cannot be

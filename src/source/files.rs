@@ -62,6 +62,18 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
         })
         .map(PathBuf::as_path)
         .collect();
+    // The walker opens ignore files itself, blocking: a FIFO in their place
+    // would hang the scan. Such a directory is reported and not scanned.
+    let no_ignore = opts.no_ignore;
+    let ignore_files_ok = move |dir: &Path| no_ignore || ignore_files_are_regular(dir);
+    let roots: Vec<&Path> = roots
+        .into_iter()
+        .filter(|r| {
+            // The walker also reads the ignore files of the root's parents.
+            let abs = std::fs::canonicalize(r).unwrap_or_else(|_| r.to_path_buf());
+            abs.ancestors().filter(|a| a.is_dir()).all(ignore_files_ok)
+        })
+        .collect();
     let Some((first, rest)) = roots.split_first() else {
         return;
     };
@@ -78,7 +90,10 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
         .git_global(!opts.no_ignore)
         .git_exclude(!opts.no_ignore)
         .parents(!opts.no_ignore)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            e.file_name() != ".git"
+                && !(e.file_type().is_some_and(|t| t.is_dir()) && !ignore_files_ok(e.path()))
+        });
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         let roots = &roots;
@@ -110,6 +125,27 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
             WalkState::Continue
         })
     });
+}
+
+/// Ignore files the walker reads in every directory.
+const WALKER_IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
+/// False (after an error naming it) if an ignore file in `dir` exists but is
+/// not a regular file, e.g. a FIFO, which the walker would block on.
+fn ignore_files_are_regular(dir: &Path) -> bool {
+    WALKER_IGNORE_FILES.iter().all(|name| {
+        let path = dir.join(name);
+        match std::fs::metadata(&path) {
+            Ok(m) if !m.is_file() => {
+                diag::error(
+                    &path.to_string_lossy(),
+                    "not a regular file; its directory is not scanned (--no-ignore scans it)",
+                );
+                false
+            }
+            _ => true,
+        }
+    })
 }
 
 fn scan_file(
