@@ -91,8 +91,8 @@ pub fn scan(opts: &FileOptions, sink: &dyn Sink, stats: &Stats) {
         .git_exclude(!opts.no_ignore)
         .parents(!opts.no_ignore)
         .filter_entry(move |e| {
-            e.file_name() != ".git"
-                && !(e.file_type().is_some_and(|t| t.is_dir()) && !ignore_files_ok(e.path()))
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            e.file_name() != ".git" && (!is_dir || ignore_files_ok(e.path()))
         });
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
