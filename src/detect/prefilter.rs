@@ -10,6 +10,15 @@
 //! keywords aho-corasick has no SIMD (Teddy) search to offer, and the DFA is
 //! the fastest of its automata; case-insensitivity costs it nothing (case
 //! variants share byte classes), so the input is searched in place.
+//!
+//! Building that DFA takes a few milliseconds, longer than a pre-commit hook
+//! spends scanning, so the first bytes of a run go through a contiguous NFA
+//! (built in about a millisecond, several times slower per byte) and the DFA
+//! is built once the run has scanned [`DFA_AFTER`] bytes. Both report the
+//! same matches.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -25,8 +34,14 @@ pub struct Window {
 
 #[derive(Debug)]
 pub struct Prefilter {
-    /// Every keyword, ASCII case-insensitive, reporting overlapping matches.
-    ac: Option<AhoCorasick>,
+    /// Every keyword in lowercase; empty if no rule has keywords.
+    keywords: Vec<String>,
+    /// The keywords as a contiguous NFA: cheap to build, used first.
+    nfa: Option<AhoCorasick>,
+    /// The keywords as a DFA, built once [`DFA_AFTER`] bytes were scanned.
+    dfa: OnceLock<AhoCorasick>,
+    /// Bytes searched so far, until the DFA exists.
+    scanned: AtomicUsize,
     /// For each automaton pattern, the rules that own that keyword.
     owners: Vec<Vec<usize>>,
     /// Rules without keywords; they run on the whole input.
@@ -38,6 +53,8 @@ pub struct Prefilter {
 const MAX_BACK: usize = 256;
 /// How far past the nominal window end we look for a line end to stop at.
 const MAX_SNAP: usize = 256;
+/// Bytes scanned with the NFA before building the DFA pays off.
+const DFA_AFTER: usize = 1 << 20;
 
 impl Prefilter {
     pub fn new(rules: &RuleSet) -> Prefilter {
@@ -59,25 +76,37 @@ impl Prefilter {
                 }
             }
         }
-        let ac = (!keywords.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .expect("keywords are plain literals")
-        });
+        let nfa =
+            (!keywords.is_empty()).then(|| automaton(&keywords, AhoCorasickKind::ContiguousNFA));
         Prefilter {
-            ac,
+            keywords,
+            nfa,
+            dfa: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
             owners,
             unkeyed,
         }
     }
 
+    /// The automaton to search `len` more bytes with.
+    fn automaton(&self, len: usize) -> Option<&AhoCorasick> {
+        let nfa = self.nfa.as_ref()?;
+        if let Some(dfa) = self.dfa.get() {
+            return Some(dfa);
+        }
+        if self.scanned.fetch_add(len, Ordering::Relaxed) + len < DFA_AFTER {
+            return Some(nfa);
+        }
+        Some(
+            self.dfa
+                .get_or_init(|| automaton(&self.keywords, AhoCorasickKind::DFA)),
+        )
+    }
+
     /// Calls `hit(pattern, start, end)` for every occurrence of every
     /// keyword in `hay`, ignoring ASCII case.
     fn for_each_hit(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        let Some(ac) = &self.ac else {
+        let Some(ac) = self.automaton(hay.len()) else {
             return;
         };
         for m in ac.find_overlapping_iter(hay) {
@@ -120,6 +149,17 @@ impl Prefilter {
         }
         out.truncate(merged);
     }
+}
+
+/// An ASCII case-insensitive automaton reporting overlapping matches; pattern
+/// ids are indexes into `keywords`.
+fn automaton(keywords: &[String], kind: AhoCorasickKind) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .ascii_case_insensitive(true)
+        .kind(Some(kind))
+        .build(keywords)
+        .expect("keywords are plain literals")
 }
 
 /// Start of the keyword's line, or `MAX_BACK` bytes before the keyword on a
@@ -199,6 +239,23 @@ mod tests {
             hay[offset..offset + 6].copy_from_slice(b"ToKeN_");
             assert_eq!(hits(&["token_"], &hay), vec![("ToKeN_".into(), offset)]);
         }
+    }
+
+    #[test]
+    fn nfa_then_dfa_report_the_same_hits() {
+        let p = Prefilter::new(&RuleSet::builtin().unwrap());
+        let hay = b"AWS_SECRET_ACCESS_KEY=x token: ghp_ https://u:p@h -----BEGIN";
+        let collect = |p: &Prefilter| {
+            let mut out = Vec::new();
+            p.for_each_hit(hay, |k, s, e| out.push((k, s, e)));
+            out.sort();
+            out
+        };
+        let by_nfa = collect(&p);
+        assert!(by_nfa.len() >= 5 && p.dfa.get().is_none(), "{by_nfa:?}");
+        p.for_each_hit(&vec![b' '; DFA_AFTER], |_, _, _| {});
+        assert!(p.dfa.get().is_some());
+        assert_eq!(collect(&p), by_nfa);
     }
 
     #[test]
