@@ -229,11 +229,22 @@ fn compile_rule(origin: &str, r: RuleSpec, trust: Trust) -> Result<Rule> {
 
 /// Compiles a rule regex with the size limits raised enough for long
 /// bounded repetitions (`{100,2000}`) that credential formats need.
+///
+/// Classes such as `\w`, `\s` and `\b` are ASCII, as in gitleaks' Go (RE2)
+/// regexes: secrets are ASCII, and Unicode classes make the regex's DFA
+/// larger and give up on non-ASCII input (a Unicode `\b` forces the slower
+/// engines). A pattern that needs Unicode (`\p{L}`, a non-ASCII literal
+/// under `(?i)`) is compiled with Unicode on.
 pub fn compile_regex(pattern: &str) -> Result<Regex> {
-    RegexBuilder::new(pattern)
-        .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
-        .build()
+    let build = |unicode| {
+        RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+    };
+    build(false)
+        .or_else(|_| build(true))
         .map_err(|e| anyhow!("{}", one_line(&e.to_string())))
 }
 
