@@ -173,20 +173,8 @@ mod tests {
 
     fn finding(rule: &str, path: &str, secret: &str, line: usize) -> Finding {
         Finding {
-            rule: rule.into(),
-            description: String::new(),
-            path: path.into(),
             line,
-            column: 1,
-            secret: secret.into(),
-            entropy: 0.0,
-            fingerprint: Finding::fingerprint_of(rule, path, secret.as_bytes()),
-            commit: None,
-            later_commits: 0,
-            verification: None,
-            account: None,
-            severity: crate::finding::Severity::High,
-            playbook: None,
+            ..Finding::new(rule, path, path, secret.as_bytes())
         }
     }
 

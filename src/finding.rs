@@ -94,6 +94,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` at `path` (as shown to the user) with every other
+    /// field at its default: line and column 1, no description, no commit,
+    /// not verified, high severity. `rel` is the path the fingerprint is
+    /// derived from (relative to the scanned root).
+    pub fn new(rule: &str, path: &str, rel: &str, secret: &[u8]) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            description: String::new(),
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+            secret: String::from_utf8_lossy(secret).into_owned(),
+            entropy: 0.0,
+            fingerprint: Finding::fingerprint_of(rule, rel, secret),
+            commit: None,
+            later_commits: 0,
+            verification: None,
+            account: None,
+            severity: Severity::High,
+            playbook: None,
+        }
+    }
+
     /// A content fingerprint: stable across runs and line moves, derived from
     /// rule, path and secret only, and not reversible to the secret.
     pub fn fingerprint_of(rule: &str, path: &str, secret: &[u8]) -> String {

@@ -147,14 +147,7 @@ mod tests {
 
     fn finding(rule: &str, line: usize, commit: Option<&str>) -> Finding {
         Finding {
-            rule: rule.into(),
-            description: String::new(),
-            path: "./src/a.env".into(),
             line,
-            column: 1,
-            secret: "s".into(),
-            entropy: 0.0,
-            fingerprint: Finding::fingerprint_of(rule, "src/a.env", b"s"),
             commit: commit.map(|c| {
                 Arc::new(crate::finding::CommitInfo {
                     commit: c.into(),
@@ -164,11 +157,7 @@ mod tests {
                     summary: String::new(),
                 })
             }),
-            later_commits: 0,
-            verification: None,
-            account: None,
-            severity: crate::finding::Severity::High,
-            playbook: None,
+            ..Finding::new(rule, "./src/a.env", "src/a.env", b"s")
         }
     }
 

@@ -40,20 +40,10 @@ impl<'d> Collector<'d> {
     /// line 1 column 1.
     fn file_finding(&self, origin: &Origin<'_>, rule: &FileRule) -> Finding {
         Finding {
-            rule: rule.id.clone(),
             description: rule.description.clone(),
-            path: origin.path.to_string(),
-            line: 1,
-            column: 1,
-            secret: String::new(),
-            entropy: 0.0,
-            fingerprint: Finding::fingerprint_of(&rule.id, origin.rel, b""),
             commit: origin.commit.cloned(),
-            later_commits: 0,
-            verification: None,
-            account: None,
             severity: rule.severity,
-            playbook: None,
+            ..Finding::new(&rule.id, origin.path, origin.rel, b"")
         }
     }
 
@@ -61,20 +51,13 @@ impl<'d> Collector<'d> {
         let rule = &self.detector.rules().rules[m.rule];
         let secret = &bytes[m.start..m.end];
         Finding {
-            rule: rule.id.clone(),
             description: rule.description.clone(),
-            path: origin.path.to_string(),
             line: m.line,
             column: m.column,
-            secret: String::from_utf8_lossy(secret).into_owned(),
             entropy: m.entropy,
-            fingerprint: Finding::fingerprint_of(&rule.id, origin.rel, secret),
             commit: origin.commit.cloned(),
-            later_commits: 0,
-            verification: None,
-            account: None,
             severity: rule.severity,
-            playbook: None,
+            ..Finding::new(&rule.id, origin.path, origin.rel, secret)
         }
     }
 }

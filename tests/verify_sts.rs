@@ -25,20 +25,8 @@ use common::moto::*;
 
 fn finding(rule: &str, path: &str, line: usize, secret: &str) -> Finding {
     Finding {
-        rule: rule.into(),
-        description: String::new(),
-        path: path.into(),
         line,
-        column: 1,
-        secret: secret.into(),
-        entropy: 4.0,
-        fingerprint: Finding::fingerprint_of(rule, path, secret.as_bytes()),
-        commit: None,
-        later_commits: 0,
-        verification: None,
-        account: None,
-        severity: keygate::finding::Severity::High,
-        playbook: None,
+        ..Finding::new(rule, path, path, secret.as_bytes())
     }
 }
 

@@ -82,20 +82,8 @@ mod tests {
 
     fn finding(rule: &str, secret: &str, line: usize) -> Finding {
         Finding {
-            rule: rule.into(),
-            description: String::new(),
-            path: "p".into(),
             line,
-            column: 1,
-            secret: secret.into(),
-            entropy: 4.0,
-            fingerprint: String::new(),
-            commit: None,
-            later_commits: 0,
-            verification: None,
-            account: None,
-            severity: Severity::High,
-            playbook: None,
+            ..Finding::new(rule, "p", "p", secret.as_bytes())
         }
     }
 

@@ -215,20 +215,8 @@ pub(crate) mod tests {
 
     pub(crate) fn finding(rule: &str, path: &str, line: usize, secret: &str) -> Finding {
         Finding {
-            rule: rule.into(),
-            description: String::new(),
-            path: path.into(),
             line,
-            column: 1,
-            secret: secret.into(),
-            entropy: 4.0,
-            fingerprint: String::new(),
-            commit: None,
-            later_commits: 0,
-            verification: None,
-            account: None,
-            severity: crate::finding::Severity::High,
-            playbook: None,
+            ..Finding::new(rule, path, path, secret.as_bytes())
         }
     }
 
