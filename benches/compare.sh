@@ -556,7 +556,7 @@ missing = [l.split("\t") for l in read(f"{run}/missing").splitlines() if l]
 rows = []
 for name in sorted(os.listdir(f"{run}/rows")):
     d = f"{run}/rows/{name}"
-    r = {k: read(f"{d}/{k}") for k in ("section", "target", "tool", "kind", "note", "status", "shown")}
+    r = {k: read(f"{d}/{k}").strip() for k in ("section", "target", "tool", "kind", "note", "status", "shown", "count")}
     r["runs"] = [l.split() for l in read(f"{d}/runs").splitlines() if l]
     r["findings"] = [l for l in read(f"{d}/findings").split() if l]
     rows.append(r)
@@ -651,7 +651,7 @@ for section in ("dir", "history", "staged"):
                 continue
             f = r["findings"]
             found = "n/a" if not f else (f[-1] if len(set(f)) == 1 else "varies: " + "/".join(f))
-            if r["kind"] == "ref":
+            if r["count"] == "none":
                 found = "-"
             if base and r["kind"] != "base":
                 tr = s["wall"] / base["wall"]
