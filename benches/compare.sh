@@ -303,8 +303,8 @@ tool_cmd() {
         ripsecrets:staged) CMD=("$b" --strict-ignore "${STAGED_FILES[@]}") CWD=$t COUNT=lines-stdout
             NOTE="as its pre-commit hook runs it: the staged files' names, whole files read from the work tree" ;;
 
-        detect-secrets:dir) CMD=("$b" scan --all-files "$t") COUNT=detect-secrets OKRC=0
-            NOTE="Python; --all-files (without it, only git-tracked files)" ;;
+        detect-secrets:dir) CMD=("$b" scan --all-files .) CWD=$t COUNT=detect-secrets OKRC=0
+            NOTE="Python; --all-files (without it, only git-tracked files); run from inside the tree, since given a path outside its working directory it silently scans nothing" ;;
         detect-secrets:history) NOTE="no git history mode (files only)"; return 1 ;;
         detect-secrets:staged) CMD=("$(dirname "$b")/detect-secrets-hook" "${STAGED_FILES[@]}") CWD=$t COUNT=secret-type
             NOTE="detect-secrets-hook as the pre-commit framework runs it: whole staged files from the work tree" ;;
