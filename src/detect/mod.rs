@@ -3,7 +3,8 @@
 //! [`Detector::detect`] works on any `&[u8]` (UTF-8 or not). The prefilter
 //! finds keyword hits; each rule owning a hit runs its regex on a window
 //! around it; each candidate secret then passes the entropy floor, the
-//! inline markers (`keygate:allow` or `gitleaks:allow` on its line,
+//! inline markers (`keygate:allow`, gitleaks' `gitleaks:allow` or
+//! detect-secrets' `pragma: allowlist secret` on its line,
 //! `keygate:allow-next-line` on the line before), the rule's allowlists, the
 //! global allowlists and the rule's context requirement, in that order.
 //! Results are sorted by offset and never hold two overlapping secrets of one
@@ -21,10 +22,13 @@ use crate::rules::{Candidate, Rule, RuleSet};
 
 /// A line holding this marker is never reported.
 pub const ALLOW_MARKER: &[u8] = b"keygate:allow";
-/// gitleaks' spelling of [`ALLOW_MARKER`], honoured the same way.
-pub const GITLEAKS_ALLOW_MARKER: &[u8] = b"gitleaks:allow";
+/// Other scanners' spellings of [`ALLOW_MARKER`] (gitleaks, detect-secrets),
+/// honoured the same way so a project moving to keygate keeps its markers.
+pub const FOREIGN_ALLOW_MARKERS: [&[u8]; 2] = [b"gitleaks:allow", b"pragma: allowlist secret"];
 /// The line after a line holding this marker is never reported.
 pub const ALLOW_NEXT_LINE_MARKER: &[u8] = b"keygate:allow-next-line";
+/// detect-secrets' spelling of [`ALLOW_NEXT_LINE_MARKER`].
+pub const FOREIGN_ALLOW_NEXT_LINE_MARKER: &[u8] = b"pragma: allowlist nextline secret";
 
 /// One secret found in a buffer. Offsets are byte offsets into that buffer.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,14 +249,15 @@ fn runs_on(rule: &Rule, path: Option<&str>) -> bool {
 /// the line before it carries [`ALLOW_NEXT_LINE_MARKER`].
 fn has_allow_marker(hay: &[u8], line: &[u8], offset: usize) -> bool {
     let has = |hay: &[u8], needle: &[u8]| memchr::memmem::find(hay, needle).is_some();
-    if has(line, ALLOW_MARKER) || has(line, GITLEAKS_ALLOW_MARKER) {
+    if has(line, ALLOW_MARKER) || FOREIGN_ALLOW_MARKERS.iter().any(|m| has(line, m)) {
         return true;
     }
     let line_start = memchr::memrchr(b'\n', &hay[..offset]).map_or(0, |i| i + 1);
     if line_start == 0 {
         return false;
     }
-    has(line_around(hay, line_start - 1), ALLOW_NEXT_LINE_MARKER)
+    let before = line_around(hay, line_start - 1);
+    has(before, ALLOW_NEXT_LINE_MARKER) || has(before, FOREIGN_ALLOW_NEXT_LINE_MARKER)
 }
 
 /// The line holding `offset`, without its line terminator.

@@ -75,6 +75,16 @@ c = tok_cccc1234\n";
 }
 
 #[test]
+fn detect_secrets_markers_are_honoured() {
+    let d = detector(KEY_RULE);
+    let hay = b"a = tok_abcd1234  # pragma: allowlist secret\n\
+# pragma: allowlist nextline secret\n\
+b = tok_bbbb1234\n\
+c = tok_cccc1234\n";
+    assert_eq!(secrets(&d, hay), vec![("tok_cccc1234".into(), 4, 5)]);
+}
+
+#[test]
 fn path_restricted_rules_run_only_on_matching_paths() {
     let mut set = RuleSet::default();
     set.add_file("test.toml", KEY_RULE).unwrap();
