@@ -2,6 +2,7 @@
 //! source produces and turns matches into [`Finding`]s.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use crate::detect::{Detector, Match, Scratch};
@@ -64,9 +65,16 @@ impl<'d> Collector<'d> {
 
 impl Collector<'_> {
     fn collect(&self, origin: &Origin<'_>, bytes: &[u8], piece: Option<&Piece>) {
+        // Only the wanted lines need searching (a hook's one-line edit of a
+        // large file); pieces of large files never come with lines.
+        let regions = origin.lines.map(|lines| line_ranges(bytes, lines));
         let matches = SCRATCH.with(|s| {
-            self.detector
-                .detect(bytes, Some(origin.rel), &mut s.borrow_mut())
+            self.detector.detect_in(
+                bytes,
+                Some(origin.rel),
+                regions.as_deref(),
+                &mut s.borrow_mut(),
+            )
         });
         let new: Vec<Finding> = matches
             .into_iter()
@@ -123,5 +131,42 @@ impl Sink for Collector<'_> {
 
     fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece) {
         self.collect(origin, bytes, Some(piece));
+    }
+}
+
+/// The byte ranges of the given 1-based `lines` (sorted) of `hay`, each
+/// without its line end; consecutive lines merge into one range.
+fn line_ranges(hay: &[u8], lines: &[u32]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut wanted = lines.iter().peekable();
+    let ends = memchr::memchr_iter(b'\n', hay).chain(std::iter::once(hay.len()));
+    let mut start = 0;
+    for (line, end) in (1u32..).zip(ends) {
+        while wanted.next_if(|&&l| l < line).is_some() {}
+        let Some(&&next) = wanted.peek() else {
+            break;
+        };
+        if next == line {
+            match out.last_mut() {
+                Some(last) if last.end + 1 == start => last.end = end,
+                _ => out.push(start..end),
+            }
+        }
+        start = end + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ranges_merge_consecutive_lines() {
+        let hay = b"one\ntwo\nthree\nfour\nfive";
+        assert_eq!(line_ranges(hay, &[2, 3, 5]), vec![4..13, 19..23]);
+        assert_eq!(line_ranges(hay, &[1]), vec![0..3]);
+        assert!(line_ranges(hay, &[9]).is_empty());
+        assert_eq!(line_ranges(b"", &[1]), vec![0..0]);
     }
 }

@@ -16,6 +16,8 @@ mod prefilter;
 pub use entropy::shannon_entropy;
 pub use prefilter::{Prefilter, Window};
 
+use std::ops::Range;
+
 use anyhow::Result;
 
 use crate::rules::{Candidate, Rule, RuleSet};
@@ -82,6 +84,21 @@ impl Detector {
     /// Finds every reportable secret in `hay`. `path` (relative to the
     /// scanned root) feeds path allowlists and path-restricted rules.
     pub fn detect(&self, hay: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
+        self.detect_in(hay, path, None, scratch)
+    }
+
+    /// Like [`Detector::detect`], but when `regions` is given (sorted,
+    /// disjoint byte ranges, e.g. the lines a commit adds) only keyword
+    /// windows overlapping a region are searched. Every secret that starts
+    /// inside a region is still found, with the whole of `hay` as context;
+    /// secrets elsewhere may or may not be.
+    pub fn detect_in(
+        &self,
+        hay: &[u8],
+        path: Option<&str>,
+        regions: Option<&[Range<usize>]>,
+        scratch: &mut Scratch,
+    ) -> Vec<Match> {
         if let Some(p) = path {
             if self
                 .rules
@@ -97,7 +114,7 @@ impl Detector {
         let mut found = Vec::new();
         for w in &scratch.windows {
             let rule = &self.rules.rules[w.rule];
-            if !runs_on(rule, path) {
+            if !runs_on(rule, path) || regions.is_some_and(|r| !overlaps_any(r, w)) {
                 continue;
             }
             self.search_window(w, rule, hay, path, &mut found);
@@ -159,8 +176,8 @@ impl Detector {
         rule: &Rule,
         hay: &[u8],
         path: Option<&str>,
-        secret: std::ops::Range<usize>,
-        whole: std::ops::Range<usize>,
+        secret: Range<usize>,
+        whole: Range<usize>,
     ) -> Option<Match> {
         let bytes = &hay[secret.clone()];
         let entropy = shannon_entropy(bytes);
@@ -243,6 +260,13 @@ fn runs_on(rule: &Rule, path: Option<&str>) -> bool {
         Some(re) => path.is_some_and(|p| re.is_match(p.as_bytes())),
         None => true,
     }
+}
+
+/// True if the window overlaps one of the sorted, disjoint `regions`.
+fn overlaps_any(regions: &[Range<usize>], w: &Window) -> bool {
+    // The first region ending after the window starts is the only candidate.
+    let i = regions.partition_point(|r| r.end <= w.start);
+    regions.get(i).is_some_and(|r| r.start < w.end)
 }
 
 /// True if `line` (the line holding `offset`) carries an allow marker, or

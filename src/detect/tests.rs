@@ -225,3 +225,22 @@ fn builtin_rules_pass_their_own_examples() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn regions_limit_the_search_to_windows_that_overlap_them() {
+    let d = detector(KEY_RULE);
+    // Lines far enough apart for each keyword window to stand alone.
+    let pad = "#\n".repeat(1000);
+    let hay = format!("a = tok_aaaa1111\n{pad}b = tok_bbbb2222\n{pad}c = tok_cccc3333\n");
+    let line = |n: usize| {
+        let start = hay.match_indices('=').nth(n).unwrap().0;
+        start..start + 14
+    };
+    let found = |regions: &[std::ops::Range<usize>]| {
+        let m = d.detect_in(hay.as_bytes(), None, Some(regions), &mut Scratch::default());
+        m.iter().map(|m| m.line).collect::<Vec<_>>()
+    };
+    assert_eq!(found(&[line(1)]), vec![1002]);
+    assert_eq!(found(&[line(0), line(2)]), vec![1, 2003]);
+    assert!(found(&[]).is_empty());
+}
