@@ -204,3 +204,32 @@ fn scan_and_history_agree_and_threads_do_not_change_output() {
         assert_eq!(run("1"), run("8"), "{cmd:?}");
     }
 }
+
+/// A repository with 100,000 files: staged (first commit, everything added)
+/// and history both scan every file and find every planted key.
+#[test]
+fn a_repository_of_100k_files_is_scanned_completely() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    for n in 0..100 {
+        let sub = d.join(format!("d{n:03}"));
+        std::fs::create_dir(&sub).unwrap();
+        for f in 0..1000 {
+            let content = if f == 500 && n % 10 == 0 {
+                format!("k={AKID}\n")
+            } else {
+                format!("x{f}\n")
+            };
+            std::fs::write(sub.join(format!("f{f}.txt")), content).unwrap();
+        }
+    }
+    git(d, &["add", "."]);
+    let repo = d.to_str().unwrap();
+    let (code, findings, stderr) = scan_json(&["staged", "--repo", repo]);
+    assert_eq!((code, findings.len()), (1, 10), "{stderr}");
+    assert!(stderr.contains("100000 files"), "{stderr}");
+    git(d, &["commit", "-q", "-m", "many"]);
+    let (code, findings, stderr) = history(d, &[]);
+    assert_eq!((code, findings.len()), (1, 10), "{stderr}");
+}
