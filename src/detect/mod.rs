@@ -140,12 +140,21 @@ impl Detector {
         let Some(regex) = rule.regex.get() else {
             return;
         };
-        let hay_w = &hay[..w.end];
+        let mut end = w.end;
         let mut at = w.start;
-        while at < w.end {
-            let Some(caps) = regex.captures_at(hay_w, at) else {
+        while at < end {
+            let Some(mut caps) = regex.captures_at(&hay[..end], at) else {
                 break;
             };
+            if caps.get(0).is_some_and(|m| m.end() == end) && end == w.end && end < hay.len() {
+                // The window's end may have cut the match short (a long
+                // token): search again up to the end of the line.
+                end = extended_end(hay, end);
+                match regex.captures_at(&hay[..end], at) {
+                    Some(c) => caps = c,
+                    None => break,
+                }
+            }
             let whole = caps.get(0).expect("group 0 always matches");
             at = if whole.end() > whole.start() {
                 whole.end()
@@ -260,6 +269,15 @@ fn runs_on(rule: &Rule, path: Option<&str>) -> bool {
         Some(re) => path.is_some_and(|p| re.is_match(p.as_bytes())),
         None => true,
     }
+}
+
+/// How far past its window a match that reached the window's end may grow.
+const MAX_EXTEND: usize = 64 * 1024;
+
+/// The end of the line holding `end`, at most [`MAX_EXTEND`] bytes on.
+fn extended_end(hay: &[u8], end: usize) -> usize {
+    let limit = end.saturating_add(MAX_EXTEND).min(hay.len());
+    memchr::memchr(b'\n', &hay[end..limit]).map_or(limit, |i| end + i)
 }
 
 /// True if the window overlaps one of the sorted, disjoint `regions`.

@@ -244,3 +244,20 @@ fn regions_limit_the_search_to_windows_that_overlap_them() {
     assert_eq!(found(&[line(0), line(2)]), vec![1, 2003]);
     assert!(found(&[]).is_empty());
 }
+
+#[test]
+fn a_match_cut_by_its_window_is_searched_again_to_the_line_end() {
+    let d = detector(
+        r#"
+[[rule]]
+id = "long"
+description = "long token"
+keywords = ["lt_"]
+regex = '''\b(lt_[a-z0-9]{8,})'''
+window = 16
+"#,
+    );
+    let token = format!("lt_{}", "a1".repeat(3000));
+    let hay = format!("x = 1\nk = {token}\ny = 2\n");
+    assert_eq!(secrets(&d, hay.as_bytes()), vec![(token, 2, 5)]);
+}
