@@ -64,6 +64,15 @@ impl<'d> Collector<'d> {
 }
 
 impl Collector<'_> {
+    fn keep(&self, new: Vec<Finding>) {
+        if !new.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(new);
+        }
+    }
+
     fn collect(&self, origin: &Origin<'_>, bytes: &[u8], piece: Option<&Piece>) {
         // Only the wanted lines need searching (a hook's one-line edit of a
         // large file); pieces of large files never come with lines.
@@ -91,12 +100,7 @@ impl Collector<'_> {
                 wanted.then(|| self.finding(origin, bytes, &m))
             })
             .collect();
-        if !new.is_empty() {
-            self.found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(new);
-        }
+        self.keep(new);
     }
 }
 
@@ -117,12 +121,7 @@ impl Sink for Collector<'_> {
             .filter(|r| r.matches(origin.rel))
             .map(|r| self.file_finding(origin, r))
             .collect();
-        if !new.is_empty() {
-            self.found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(new);
-        }
+        self.keep(new);
     }
 
     fn scan(&self, origin: &Origin<'_>, bytes: &[u8]) {

@@ -278,6 +278,13 @@ fn work(
             commit: job.commit.as_ref(),
             lines: None,
         });
+        let unreadable = |e: git2::Error| {
+            diag::error(
+                &job.path,
+                format!("cannot read blob {}: {}", job.oid, e.message()),
+            );
+            progress.blob_done(0);
+        };
         match odb.read_header(job.oid) {
             Ok((size, _)) if size as u64 > limits.max_size => {
                 stats.skipped_large.fetch_add(1, Ordering::Relaxed);
@@ -287,22 +294,14 @@ fn work(
             }
             Ok(_) => {}
             Err(e) => {
-                diag::error(
-                    &job.path,
-                    format!("cannot read blob {}: {}", job.oid, e.message()),
-                );
-                progress.blob_done(0);
+                unreadable(e);
                 continue;
             }
         }
         let obj = match odb.read(job.oid) {
             Ok(o) => o,
             Err(e) => {
-                diag::error(
-                    &job.path,
-                    format!("cannot read blob {}: {}", job.oid, e.message()),
-                );
-                progress.blob_done(0);
+                unreadable(e);
                 continue;
             }
         };
