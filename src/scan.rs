@@ -128,6 +128,10 @@ impl Sink for Collector<'_> {
         self.collect(origin, bytes, None);
     }
 
+    fn path_key(&self, rel: &str) -> Vec<u64> {
+        self.detector.rules().path_key(rel)
+    }
+
     fn scan_piece(&self, origin: &Origin<'_>, bytes: &[u8], piece: &Piece) {
         self.collect(origin, bytes, Some(piece));
     }

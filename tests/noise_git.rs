@@ -144,3 +144,46 @@ fn path_only_rules_see_binary_files_in_history_and_staged() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0]["path"], "certs/new.pfx");
 }
+
+/// History scans each distinct blob once, but what a path allows differs
+/// from path to path: a blob first committed under an allowed path and
+/// copied elsewhere later is a leak there, and its copy under an allowed
+/// path is not.
+#[test]
+fn path_allowlists_apply_to_every_path_a_blob_takes_in_history() {
+    let r = Repo::new();
+    r.write(".keygate.toml", "[allowlist]\npaths = [\"fixtures/\"]\n");
+    r.write("tests/fixtures/aws.ini", key_line(KEY_A));
+    r.write("conf/real.ini", key_line(KEY_B));
+    r.commit_all("fixture and real key");
+    let f = r.json(&["history"], 1);
+    assert_eq!(summary(&f)[0].0, "conf/real.ini");
+    assert_eq!(f.len(), 1, "{f:?}");
+
+    // The fixture's content (same blob) reaches a real config file, and the
+    // real key's (same blob) reaches the fixtures.
+    r.write("conf/copied.ini", key_line(KEY_A));
+    r.write("tests/fixtures/real-copy.ini", key_line(KEY_B));
+    let copy = r.commit_all("copies");
+    let f = r.json(&["history"], 1);
+    let paths: Vec<&str> = f.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["conf/copied.ini", "conf/real.ini"], "{f:?}");
+    let copied = &f[0];
+    assert_eq!(copied["commit"], copy.as_str());
+
+    // The same holds for a path-only rule: a keystore committed under
+    // another name and then renamed to .p12 is reported under that name.
+    r.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n[[rules]]\nid = \"pkcs12-file\"\npath = '''(?i)\\.p12$'''\n",
+    );
+    r.write("certs/store.bin", b"\x30\x82\x00\x00binary keystore");
+    r.commit_all("keystore");
+    r.git(&["mv", "certs/store.bin", "certs/prod.p12"]);
+    let renamed = r.commit("rename");
+    let f = r.json(&["history", "--config", ".gitleaks.toml"], 1);
+    let p12: Vec<_> = f.iter().filter(|f| f["rule"] == "pkcs12-file").collect();
+    assert_eq!(p12.len(), 1, "{f:?}");
+    assert_eq!(p12[0]["path"], "certs/prod.p12");
+    assert_eq!(p12[0]["commit"], renamed.as_str());
+}

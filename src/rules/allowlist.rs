@@ -173,6 +173,12 @@ impl Allowlist {
         }
     }
 
+    /// Whether `path` passes this allowlist's path check; `None` if it has
+    /// none. Nothing else this allowlist decides depends on the path.
+    pub fn path_check(&self, path: &str) -> Option<bool> {
+        (!self.paths.is_empty()).then(|| self.paths.matches(path))
+    }
+
     /// True if the path alone allows every candidate in the file, so it need
     /// not be searched at all.
     pub fn allows_path(&self, path: &str) -> bool {

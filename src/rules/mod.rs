@@ -101,6 +101,33 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// What `path` changes about the findings: one bit per path check of
+    /// any rule or allowlist (a path allowlist, a rule's `path`, a file
+    /// rule). Equal content under two paths with equal keys gives the same
+    /// findings; with no path checks at all, every key is empty.
+    pub fn path_key(&self, path: &str) -> Vec<u64> {
+        let rule_allowlists = self.rules.iter().flat_map(|r| &r.allowlists);
+        let checks = self
+            .global_allowlists
+            .iter()
+            .chain(rule_allowlists)
+            .filter_map(|a| a.path_check(path))
+            .chain(
+                self.rules
+                    .iter()
+                    .filter_map(|r| r.path.as_ref().map(|re| re.is_match(path.as_bytes()))),
+            )
+            .chain(self.file_rules.iter().map(|r| r.matches(path)));
+        let mut key = Vec::new();
+        for (i, bit) in checks.enumerate() {
+            if i % 64 == 0 {
+                key.push(0);
+            }
+            key[i / 64] |= u64::from(bit) << (i % 64);
+        }
+        key
+    }
+
     /// Parses and compiles one rule file, adding its rules and allowlist.
     /// `origin` names the file in error messages.
     pub fn add_file(&mut self, origin: &str, text: &str) -> Result<()> {

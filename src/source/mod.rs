@@ -36,6 +36,13 @@ pub trait Sink: Sync {
     /// whether to read it (a binary or too large file is still a file):
     /// for rules about file names alone.
     fn file(&self, _origin: &Origin<'_>) {}
+    /// An opaque key for what the findings depend on in a path (`rel`):
+    /// equal content under two paths with equal keys gives the same
+    /// findings, up to the path itself. A source that meets one content
+    /// under many paths (git history) scans it once per key.
+    fn path_key(&self, _rel: &str) -> Vec<u64> {
+        Vec::new()
+    }
 }
 
 /// Where a buffer sits inside a larger input that a source reads in

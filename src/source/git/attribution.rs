@@ -1,6 +1,6 @@
 //! Attribution: turns the raw findings of a history scan (every secret in
 //! every distinct blob, tagged with the commit and path where the blob
-//! first appeared) into one finding per (rule, path, secret), attributed
+//! first appeared under each path class) into one finding per (rule, path, secret), attributed
 //! to the earliest commit whose diff added it, with the number of later
 //! commits whose version of that path still contains it.
 //!
@@ -15,8 +15,10 @@
 //! "Earliest" is walk order: topological, then commit time. A secret on a
 //! line that a commit merely kept (an edit elsewhere in the file, a rename,
 //! a merge bringing in a side branch's work) stays attributed to the commit
-//! that first added it. Path allowlists were applied to the path where the
-//! blob first appeared.
+//! that first added it. A blob was scanned once per class of paths it took
+//! (see [`Audit::path_class`]), so each of its appearances takes the
+//! findings of the scan under its own class: a copy of a file under an
+//! allowlisted path reports nothing, and a copy out of one does.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -40,17 +42,17 @@ pub fn attribute(repo: &Repository, audit: &Audit, raw: Vec<Finding>) -> Result<
     let located = locate(audit, &raw);
 
     // Which blobs hold which (rule, secret), and the raw findings per blob.
-    let mut by_blob: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    let mut by_blob: BTreeMap<u32, Vec<(usize, u32)>> = BTreeMap::new();
     let mut holders: HashMap<(&str, &str), HashSet<u32>> = HashMap::new();
     let mut infos: HashMap<u32, Arc<CommitInfo>> = HashMap::new();
     for (i, f) in raw.iter().enumerate() {
-        let Some(&(commit, blob)) = located.get(&i) else {
+        let Some(&(commit, blob, class)) = located.get(&i) else {
             // Cannot happen for findings this walk produced; keep it rather
             // than lose it.
             out.push(f.clone());
             continue;
         };
-        by_blob.entry(blob).or_default().push(i);
+        by_blob.entry(blob).or_default().push((i, class));
         holders
             .entry((f.rule.as_str(), f.secret.as_str()))
             .or_default()
@@ -82,7 +84,8 @@ pub fn attribute(repo: &Repository, audit: &Audit, raw: Vec<Finding>) -> Result<
                 old => Some(*audit.blobs.get(old)),
             };
             let lines = added(repo, old, new_oid, new.as_deref());
-            for &i in findings {
+            let class = audit.path_class[change.path as usize];
+            for &(i, _) in findings.iter().filter(|&&(_, c)| c == class) {
                 let f = &raw[i];
                 let on_added = lines
                     .as_ref()
@@ -177,9 +180,9 @@ impl Pick {
     }
 }
 
-/// Maps each raw finding (by index) to (commit, blob) of the change that
-/// produced it: the commit and path it was reported under.
-fn locate(audit: &Audit, raw: &[Finding]) -> HashMap<usize, (u32, u32)> {
+/// Maps each raw finding (by index) to (commit, blob, path class) of the
+/// change that produced it: the commit and path it was reported under.
+fn locate(audit: &Audit, raw: &[Finding]) -> HashMap<usize, (u32, u32, u32)> {
     let wanted: HashSet<&str> = raw.iter().map(|f| f.path.as_str()).collect();
     let mut path_ids: HashMap<String, u32> = HashMap::new();
     for id in 0..audit.paths.len() as u32 {
@@ -206,7 +209,7 @@ fn locate(audit: &Audit, raw: &[Finding]) -> HashMap<usize, (u32, u32)> {
         }
         if let Some(is) = keys.remove(&(c.commit, c.path)) {
             for i in is {
-                located.insert(i, (c.commit, c.new));
+                located.insert(i, (c.commit, c.new, audit.path_class[c.path as usize]));
             }
         }
     }
@@ -235,8 +238,8 @@ struct Renames<'a> {
     repo: &'a Repository,
     audit: &'a Audit,
     deleting: HashSet<u32>,
-    /// Per commit: new path → the blob it was renamed from.
-    found: HashMap<u32, HashMap<Vec<u8>, Oid>>,
+    /// Per commit: the renames it made.
+    found: HashMap<u32, RenameMap>,
 }
 
 impl<'a> Renames<'a> {
@@ -255,7 +258,9 @@ impl<'a> Renames<'a> {
         }
     }
 
-    /// The blob the file of `change` (an added file) was renamed from.
+    /// The blob the file of `change` (an added file) was renamed from, if
+    /// its old path is of the same path class: moved out of an allowlisted
+    /// path, content is new to the findings.
     fn source(&mut self, change: &Change) -> Option<Oid> {
         if !self.deleting.contains(&change.commit) {
             return None;
@@ -274,14 +279,17 @@ impl<'a> Renames<'a> {
                 HashMap::new()
             })
         });
-        map.get(&self.audit.paths.get(change.path)[..]).copied()
+        let (old_path, old) = map.get(&self.audit.paths.get(change.path)[..])?;
+        let class = |p| self.audit.path_class[p as usize];
+        let old_class = self.audit.paths.id(&old_path[..].into()).map(class);
+        (old_class == Some(class(change.path))).then_some(*old)
     }
 }
 
-fn detect_renames(
-    repo: &Repository,
-    oid: Oid,
-) -> std::result::Result<HashMap<Vec<u8>, Oid>, git2::Error> {
+/// New path → the path and blob it was renamed from.
+type RenameMap = HashMap<Vec<u8>, (Vec<u8>, Oid)>;
+
+fn detect_renames(repo: &Repository, oid: Oid) -> std::result::Result<RenameMap, git2::Error> {
     let commit = repo.find_commit(oid)?;
     let tree = commit.tree()?;
     let parent = match commit.parents().next() {
@@ -297,7 +305,8 @@ fn detect_renames(
         .filter(|d| d.status() == Delta::Renamed && is_file_mode(d.old_file().mode()))
         .filter_map(|d| {
             let path = d.new_file().path_bytes()?.to_vec();
-            Some((path, d.old_file().id()))
+            let old_path = d.old_file().path_bytes()?.to_vec();
+            Some((path, (old_path, d.old_file().id())))
         })
         .collect())
 }

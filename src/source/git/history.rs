@@ -7,11 +7,17 @@
 //! whose ids match ([`super::treediff`]), so every file version in history
 //! is seen at the first commit that introduced it. Renames are not paired
 //! here: that costs reading blobs, and matters only for attribution, which
-//! does it for the few commits that introduce findings. Each distinct blob is queued once, with that first
-//! commit and path, to worker threads that read it from the object
-//! database (each worker opens its own repository: libgit2 handles are not
-//! `Sync`) and hand the whole blob to the sink. The queue is bounded, so
-//! memory holds a few hundred blobs at most, whatever the repository size.
+//! does it for the few commits that introduce findings. Each distinct blob
+//! is queued once, with that first commit and path, to worker threads that
+//! read it from the object database (each worker opens its own repository:
+//! libgit2 handles are not `Sync`) and hand the whole blob to the sink. The
+//! queue is bounded, so memory holds a few hundred blobs at most, whatever
+//! the repository size.
+//!
+//! What is reported can depend on the path (path allowlists, path-only
+//! rules): a blob met again under a path whose [`Sink::path_key`] differs
+//! from that of every path it was queued under is queued again, with that
+//! path. Without path checks every key is equal and no blob is read twice.
 //!
 //! The walk keeps a compact log of every file change ([`Audit`]); once the
 //! scan is done, [`super::attribution`] uses it to keep only secrets on
@@ -165,6 +171,9 @@ pub struct Audit {
     pub commit_index: HashMap<Oid, u32>,
     /// Paths as git stores them (bytes).
     pub paths: Table<Box<[u8]>>,
+    /// For each path, the id of its [`Sink::path_key`]: a blob's findings
+    /// under one path hold under every path of the same class.
+    pub path_class: Vec<u32>,
     pub blobs: Table<Oid>,
     /// Every file change, in walk order.
     pub changes: Vec<Change>,
@@ -180,7 +189,8 @@ struct Job {
 }
 
 /// Walks and scans history. Findings reach `sink` with the commit and path
-/// where each blob first appeared and no line filter; pass the sink's
+/// where each blob first appeared (under each path class) and no line
+/// filter; pass the sink's
 /// findings and the returned [`Audit`] to [`super::attribution::attribute`].
 pub fn scan(
     repo: &Repository,
@@ -235,7 +245,7 @@ pub fn scan(
             let limits = &limits;
             s.spawn(move || work(&worker, rx, limits, sink, stats, progress));
         }
-        let mut walker = Walker::new(repo, txs, progress);
+        let mut walker = Walker::new(repo, txs, sink, progress);
         walker.run(opts)?;
         Ok(walker.finish())
         // `walker` (and with it the senders) is dropped here, so the
@@ -347,10 +357,15 @@ struct Walker<'r> {
     repo: &'r Repository,
     /// One queue per worker.
     txs: Vec<SyncSender<Job>>,
+    sink: &'r dyn Sink,
     progress: &'r Progress,
     audit: Audit,
-    /// Blobs already sent to the workers, by blob id.
-    queued: Vec<bool>,
+    /// Distinct path keys; a path's class is its key's id here.
+    classes: Table<Vec<u64>>,
+    /// By blob id: the path class it was first queued under, or [`NONE`].
+    queued: Vec<u32>,
+    /// (blob, class) pairs queued besides those in `queued`.
+    requeued: HashSet<(u32, u32)>,
     /// Commits whose parents a shallow clone does not have.
     shallow: HashSet<Oid>,
     trees: TreeDiff<'r>,
@@ -360,20 +375,29 @@ struct Walker<'r> {
 }
 
 impl<'r> Walker<'r> {
-    fn new(repo: &'r Repository, txs: Vec<SyncSender<Job>>, progress: &'r Progress) -> Walker<'r> {
+    fn new(
+        repo: &'r Repository,
+        txs: Vec<SyncSender<Job>>,
+        sink: &'r dyn Sink,
+        progress: &'r Progress,
+    ) -> Walker<'r> {
         Walker {
             repo,
             txs,
+            sink,
             progress,
             audit: Audit {
                 commits: Vec::new(),
                 commit_index: HashMap::new(),
                 paths: Table::new(),
+                path_class: Vec::new(),
                 blobs: Table::new(),
                 changes: Vec::new(),
                 unreachable_blobs: 0,
             },
+            classes: Table::new(),
             queued: Vec::new(),
+            requeued: HashSet::new(),
             shallow: shallow_commits(repo),
             trees: TreeDiff::new(repo),
             warn_shallow: false,
@@ -577,16 +601,22 @@ impl<'r> Walker<'r> {
         }
     }
 
-    /// Logs a change; returns true if `new` is a blob not queued before.
+    /// Logs a change; returns true if `new` is a blob not queued before
+    /// under a path of this path's class.
     fn change(&mut self, commit: u32, path: &[u8], new: Option<Oid>, old: Option<Oid>) -> bool {
-        let (path, _) = self.audit.paths.intern(&Box::from(path));
+        let (path, new_path) = self.audit.paths.intern(&Box::from(path));
+        if new_path {
+            let key = self
+                .sink
+                .path_key(&display_path(self.audit.paths.get(path)));
+            self.audit.path_class.push(self.classes.intern(&key).0);
+        }
+        let class = self.audit.path_class[path as usize];
         let old = old.map_or(NONE, |o| self.blob(o).0);
         let (new, first) = match new {
             Some(n) => {
                 let (id, _) = self.blob(n);
-                let first = !self.queued[id as usize];
-                self.queued[id as usize] = true;
-                (id, first)
+                (id, self.mark_queued(id, class))
             }
             None => (NONE, false),
         };
@@ -602,9 +632,21 @@ impl<'r> Walker<'r> {
     fn blob(&mut self, oid: Oid) -> (u32, bool) {
         let (id, new) = self.audit.blobs.intern(&oid);
         if new {
-            self.queued.push(false);
+            self.queued.push(NONE);
         }
         (id, new)
+    }
+
+    /// Records that `blob` is queued under a path of `class`; false if it
+    /// already was.
+    fn mark_queued(&mut self, blob: u32, class: u32) -> bool {
+        let first = &mut self.queued[blob as usize];
+        if *first == NONE {
+            *first = class;
+            true
+        } else {
+            *first != class && self.requeued.insert((blob, class))
+        }
     }
 
     fn queue(&self, job: Job) -> Result<()> {
@@ -668,10 +710,10 @@ impl<'r> Walker<'r> {
         }
         for oid in blobs {
             let (id, _) = self.blob(oid);
-            if self.queued[id as usize] {
+            if self.queued[id as usize] != NONE {
                 continue;
             }
-            self.queued[id as usize] = true;
+            self.queued[id as usize] = 0;
             self.audit.unreachable_blobs += 1;
             self.queue(Job {
                 oid,
