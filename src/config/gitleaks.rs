@@ -587,6 +587,7 @@ fn add_rule(
         severity: None,
         context: None,
         allowlist: None,
+        allowlist_of: None,
         examples: Vec::new(),
         counterexamples: Vec::new(),
     };

@@ -153,9 +153,19 @@ impl RuleSet {
     }
 
     fn add_rule_with(&mut self, origin: &str, r: RuleSpec, trust: Trust) -> Result<()> {
-        let rule = compile_rule(origin, r, trust)?;
+        let shared = r.allowlist_of.clone();
+        let mut rule = compile_rule(origin, r, trust)?;
         if self.rules.iter().any(|x| x.id == rule.id) {
             bail!("{origin}: rule {:?} is defined twice", rule.id);
+        }
+        if let Some(id) = shared {
+            let Some(other) = self.get(&id) else {
+                bail!(
+                    "{origin}: rule {:?}: allowlist_of: no rule {id:?} is defined before it",
+                    rule.id
+                );
+            };
+            rule.allowlists.extend(other.allowlists.iter().cloned());
         }
         self.rules.push(rule);
         Ok(())
@@ -307,5 +317,36 @@ mod tests {
             .global_allowlists
             .iter()
             .all(Allowlist::regexes_compile));
+    }
+
+    #[test]
+    fn allowlist_of_shares_an_earlier_rules_allowlists() {
+        let rule = |id: &str, extra: &str| {
+            format!("[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nregex = 'x(\\w+)'\n{extra}")
+        };
+        let mut set = RuleSet::default();
+        let text = rule("a", "[rule.allowlist]\nstopwords = [\"dummy\"]\n")
+            + &rule("b", "allowlist_of = \"a\"\n");
+        set.add_file("t.toml", &text).unwrap();
+        let cand = Candidate {
+            secret: b"dummy1",
+            whole_match: b"xdummy1",
+            line: b"xdummy1",
+            path: None,
+        };
+        assert!(set
+            .get("b")
+            .unwrap()
+            .allowlists
+            .iter()
+            .any(|a| a.allows(&cand)));
+
+        let err = RuleSet::default()
+            .add_file("t.toml", &rule("b", "allowlist_of = \"later\"\n"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.toml: rule \"b\": allowlist_of: no rule \"later\" is defined before it"
+        );
     }
 }

@@ -47,6 +47,10 @@ pub struct RuleSpec {
     pub context: Option<ContextSpec>,
     #[serde(default)]
     pub allowlist: Option<AllowlistSpec>,
+    /// The id of a rule defined earlier whose allowlists apply to this rule
+    /// too, so rules that differ only in form need not copy them.
+    #[serde(default)]
+    pub allowlist_of: Option<String>,
     #[serde(default)]
     pub examples: Vec<String>,
     #[serde(default)]
