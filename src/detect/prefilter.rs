@@ -225,8 +225,9 @@ fn interleaved<A: Automaton>(
     }
     // ...then what is left of each lane on its own.
     for (l, mut sid) in [s0, s1, s2, s3].into_iter().enumerate() {
-        for at in own[l] + common..stop(l) {
-            sid = a.next_state(Anchored::No, sid, hay[at]);
+        let from = own[l] + common;
+        for (at, &b) in (from..).zip(&hay[from..stop(l)]) {
+            sid = a.next_state(Anchored::No, sid, b);
             if a.is_special(sid) && a.is_match(sid) {
                 report(l, sid, at + 1);
             }
