@@ -710,10 +710,10 @@ impl<'r> Walker<'r> {
         }
         for oid in blobs {
             let (id, _) = self.blob(oid);
-            if self.queued[id as usize] != NONE {
+            // No path reaches these blobs, so any one class will do.
+            if !self.mark_queued(id, 0) {
                 continue;
             }
-            self.queued[id as usize] = 0;
             self.audit.unreachable_blobs += 1;
             self.queue(Job {
                 oid,
