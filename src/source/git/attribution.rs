@@ -1,16 +1,17 @@
 //! Attribution: turns the raw findings of a history scan (every secret in
 //! every distinct blob, tagged with the commit and path where the blob
-//! first appeared under each path class) into one finding per (rule, path, secret), attributed
-//! to the earliest commit whose diff added it, with the number of later
-//! commits whose version of that path still contains it.
+//! first appeared under each path class) into one finding per (rule, path,
+//! secret), attributed to the earliest commit whose diff added it, with the
+//! number of later commits whose version of that path still contains it.
 //!
 //! A blob can appear in several commits and paths (copies, reverts,
 //! cherry-picks, merges); each appearance is considered, but the blob's
-//! content was scanned only once. A file added by a commit that also
-//! deletes files may be a rename; libgit2's rename detection pairs it with
-//! its source, so a moved secret stays with the commit that first added it. Only blobs with findings are read again
-//! (with the blob they were diffed against), so the cost is proportional
-//! to the findings, not to the history.
+//! content was scanned only once per path class. A file added by a commit
+//! that also deletes files may be a rename; libgit2's rename detection pairs
+//! it with its source, so a moved secret stays with the commit that first
+//! added it. Only blobs with findings are read again (with the blob they
+//! were diffed against), so the cost is proportional to the findings, not
+//! to the history.
 //!
 //! "Earliest" is walk order: topological, then commit time. A secret on a
 //! line that a commit merely kept (an edit elsewhere in the file, a rename,
