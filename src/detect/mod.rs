@@ -137,6 +137,13 @@ impl Detector {
     ) {
         // Searching `hay[..end]` from `start` (rather than `hay[start..end]`)
         // lets `\b` and `^` see the bytes before the window.
+        if rule
+            .regex
+            .required()
+            .is_some_and(|r| !r.found_in(&hay[w.start..w.end]))
+        {
+            return;
+        }
         let Some(regex) = rule.regex.get() else {
             return;
         };

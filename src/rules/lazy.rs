@@ -13,6 +13,7 @@ use regex::bytes::Regex;
 use regex_syntax::hir::{Hir, HirKind};
 
 use super::compile_regex;
+use super::required::RequiredBytes;
 use crate::diag;
 
 /// Whether patterns being loaded still need their syntax checked.
@@ -32,6 +33,8 @@ pub struct LazyRegex {
     origin: String,
     /// `None` once compiling failed (reported once; the rule is skipped).
     compiled: OnceLock<Option<Regex>>,
+    /// Derived on first use, like `compiled`.
+    required: OnceLock<Option<RequiredBytes>>,
 }
 
 /// What parsing a pattern tells without compiling it.
@@ -58,6 +61,7 @@ impl LazyRegex {
                 pattern: pattern.to_string(),
                 origin: origin.to_string(),
                 compiled: OnceLock::new(),
+                required: OnceLock::new(),
             },
             captures_len: hir.properties().explicit_captures_len() + 1,
             secret_group,
@@ -72,6 +76,7 @@ impl LazyRegex {
             pattern: pattern.to_string(),
             origin: origin.to_string(),
             compiled: OnceLock::new(),
+            required: OnceLock::new(),
         }
     }
 
@@ -95,6 +100,7 @@ impl LazyRegex {
             pattern: regex.as_str().to_string(),
             origin: origin.to_string(),
             compiled: OnceLock::from(Some(regex)),
+            required: OnceLock::new(),
         }
     }
 
@@ -108,6 +114,26 @@ impl LazyRegex {
                     diag::error(&self.origin, format!("regex cannot be compiled: {e}"));
                     None
                 }
+            })
+            .as_ref()
+    }
+
+    /// Bytes every match contains (see [`RequiredBytes`]), if the pattern
+    /// has such a short set.
+    pub fn required(&self) -> Option<&RequiredBytes> {
+        self.required
+            .get_or_init(|| {
+                // Parsed as `compile_regex` compiles it: ASCII classes unless
+                // the pattern needs Unicode.
+                let parse = |unicode| {
+                    regex_syntax::ParserBuilder::new()
+                        .unicode(unicode)
+                        .utf8(false)
+                        .build()
+                        .parse(&self.pattern)
+                };
+                let hir = parse(false).or_else(|_| parse(true)).ok()?;
+                RequiredBytes::of(&hir)
             })
             .as_ref()
     }

@@ -6,9 +6,11 @@
 
 mod allowlist;
 mod lazy;
+mod required;
 mod spec;
 
 pub use lazy::{LazyRegex, Trust};
+pub use required::RequiredBytes;
 
 pub use allowlist::{Allowlist, AllowlistParts, Candidate, Condition};
 pub use spec::{AllowlistSpec, ContextSpec, RegexTarget, RuleFileSpec, RuleSpec};
