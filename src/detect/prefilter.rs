@@ -196,15 +196,6 @@ fn interleaved<A: Automaton>(
     let start = a
         .start_state(Anchored::No)
         .expect("unanchored search is supported");
-    let mut report = |l: usize, sid, end: usize| {
-        for k in 0..a.match_len(sid) {
-            let pattern = a.match_pattern(sid, k);
-            let begin = end - a.pattern_len(pattern);
-            if (own[l]..own[l + 1]).contains(&begin) {
-                hit(pattern.as_usize(), begin, end);
-            }
-        }
-    };
     // All four lanes while each has bytes left, as four separate variables
     // so that the compiler keeps them in registers...
     let common = (0..LANES).map(|l| stop(l) - own[l]).min().unwrap_or(0);
@@ -217,11 +208,7 @@ fn interleaved<A: Automaton>(
         s2 = a.next_state(Anchored::No, s2, b2);
         s3 = a.next_state(Anchored::No, s3, b3);
         if a.is_special(s0) | a.is_special(s1) | a.is_special(s2) | a.is_special(s3) {
-            for (l, s) in [s0, s1, s2, s3].into_iter().enumerate() {
-                if a.is_special(s) && a.is_match(s) {
-                    report(l, s, own[l] + i + 1);
-                }
-            }
+            report_lanes(a, [s0, s1, s2, s3], i + 1, &own, &mut hit);
         }
     }
     // ...then what is left of each lane on its own.
@@ -230,8 +217,47 @@ fn interleaved<A: Automaton>(
         for (at, &b) in (from..).zip(&hay[from..stop(l)]) {
             sid = a.next_state(Anchored::No, sid, b);
             if a.is_special(sid) && a.is_match(sid) {
-                report(l, sid, at + 1);
+                report_matches(a, sid, at + 1, own[l]..own[l + 1], &mut hit);
             }
+        }
+    }
+}
+
+/// [`report_matches`] for each of the lanes' states that is a match state;
+/// `at` is the offset in each lane just past the byte that led there.
+#[cold]
+#[inline(never)]
+fn report_lanes<A: Automaton, const LANES: usize>(
+    a: &A,
+    states: [aho_corasick::automaton::StateID; LANES],
+    at: usize,
+    own: &[usize],
+    hit: &mut impl FnMut(usize, usize, usize),
+) {
+    for (l, s) in states.into_iter().enumerate() {
+        if a.is_special(s) && a.is_match(s) {
+            report_matches(a, s, own[l] + at, own[l]..own[l + 1], hit);
+        }
+    }
+}
+
+/// Calls `hit` for each pattern matching in state `sid` at `end` that begins
+/// in `own`. Kept out of line: matches are rare, and inlining this into the
+/// search loop slows every byte.
+#[cold]
+#[inline(never)]
+fn report_matches<A: Automaton>(
+    a: &A,
+    sid: aho_corasick::automaton::StateID,
+    end: usize,
+    own: std::ops::Range<usize>,
+    hit: &mut impl FnMut(usize, usize, usize),
+) {
+    for k in 0..a.match_len(sid) {
+        let pattern = a.match_pattern(sid, k);
+        let begin = end - a.pattern_len(pattern);
+        if own.contains(&begin) {
+            hit(pattern.as_usize(), begin, end);
         }
     }
 }
