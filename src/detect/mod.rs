@@ -150,18 +150,19 @@ impl Detector {
         let mut end = w.end;
         let mut at = w.start;
         while at < end {
-            let Some(mut caps) = regex.captures_at(&hay[..end], at) else {
+            // Most windows hold no match: find one before paying for
+            // capture groups.
+            let Some(found) = regex.find_at(&hay[..end], at) else {
                 break;
             };
-            if caps.get(0).is_some_and(|m| m.end() == end) && end == w.end && end < hay.len() {
+            if found.end() == end && end == w.end && end < hay.len() {
                 // The window's end may have cut the match short (a long
                 // token): search again up to the end of the line.
                 end = extended_end(hay, end);
-                match regex.captures_at(&hay[..end], at) {
-                    Some(c) => caps = c,
-                    None => break,
-                }
             }
+            let Some(caps) = regex.captures_at(&hay[..end], at) else {
+                break;
+            };
             let whole = caps.get(0).expect("group 0 always matches");
             at = if whole.end() > whole.start() {
                 whole.end()

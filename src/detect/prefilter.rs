@@ -149,8 +149,8 @@ impl Prefilter {
             });
         }
         self.for_each_hit(hay, |pattern, kw_start, kw_end| {
+            let start = window_start(hay, kw_start);
             for &rule in &self.owners[pattern] {
-                let start = window_start(hay, kw_start);
                 let end = window_end(hay, kw_end, rule_windows[rule]);
                 out.push(Window { rule, start, end });
             }
