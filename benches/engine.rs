@@ -7,7 +7,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keygate::detect::{Detector, Prefilter, Scratch};
+use keygate::detect::{Detector, Prefilter, Scratch, WindowSize};
 
 /// Deterministic xorshift, so every run scans the same bytes.
 struct Rng(u64);
@@ -100,7 +100,7 @@ fn engine(c: &mut Criterion) {
     // four-lane search replaced.
     let rules = detector.rules();
     let prefilter = Prefilter::new(rules);
-    let sizes: Vec<usize> = rules.rules.iter().map(|r| r.window).collect();
+    let sizes: Vec<WindowSize> = rules.rules.iter().map(WindowSize::of).collect();
     let mut windows = Vec::new();
     group.bench_function("keyword-pass-4MiB", |b| {
         b.iter(|| prefilter.windows(&input, &sizes, &mut windows))

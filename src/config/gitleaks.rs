@@ -583,6 +583,7 @@ fn add_rule(
         secret_group,
         min_entropy: None,
         window: Some(WHOLE_BUFFER),
+        window_lines: None,
         fallback: false,
         severity: None,
         context: None,

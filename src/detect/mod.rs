@@ -14,7 +14,7 @@ mod entropy;
 mod prefilter;
 
 pub use entropy::shannon_entropy;
-pub use prefilter::{Prefilter, Window};
+pub use prefilter::{Prefilter, Window, WindowSize};
 
 use std::ops::Range;
 
@@ -52,7 +52,7 @@ pub struct Match {
 pub struct Detector {
     rules: RuleSet,
     prefilter: Prefilter,
-    windows: Vec<usize>,
+    windows: Vec<WindowSize>,
 }
 
 /// Per-thread scratch space, reused across buffers to avoid allocations.
@@ -64,7 +64,7 @@ pub struct Scratch {
 impl Detector {
     pub fn new(rules: RuleSet) -> Detector {
         let prefilter = Prefilter::new(&rules);
-        let windows = rules.rules.iter().map(|r| r.window).collect();
+        let windows = rules.rules.iter().map(WindowSize::of).collect();
         Detector {
             rules,
             prefilter,

@@ -32,7 +32,7 @@ use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{dfa, Anchored, MatchKind};
 
-use crate::rules::RuleSet;
+use crate::rules::{Rule, RuleSet};
 
 /// A byte range of the input that one rule must look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,25 @@ pub struct Window {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
+}
+
+/// How far past a keyword hit a rule's window reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSize {
+    /// Bytes past the keyword (then on to a line end, if one is close).
+    pub bytes: usize,
+    /// If set, the window ends no later than the end of the `lines`-th line
+    /// after the keyword's own line.
+    pub lines: Option<usize>,
+}
+
+impl WindowSize {
+    pub fn of(rule: &Rule) -> WindowSize {
+        WindowSize {
+            bytes: rule.window,
+            lines: rule.window_lines,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -139,7 +158,7 @@ impl Prefilter {
 
     /// Fills `out` with the merged windows, sorted by (rule, start), that the
     /// rules must search in `hay`. `rule_windows[i]` is rule i's window size.
-    pub fn windows(&self, hay: &[u8], rule_windows: &[usize], out: &mut Vec<Window>) {
+    pub fn windows(&self, hay: &[u8], rule_windows: &[WindowSize], out: &mut Vec<Window>) {
         out.clear();
         for &rule in &self.unkeyed {
             out.push(Window {
@@ -272,14 +291,21 @@ fn window_start(hay: &[u8], kw_start: usize) -> usize {
     }
 }
 
-/// `size` bytes past the keyword, extended to the next line end when one is
-/// close, so that a window rarely cuts a token in two.
-fn window_end(hay: &[u8], kw_end: usize, size: usize) -> usize {
-    let nominal = kw_end.saturating_add(size).min(hay.len());
+/// `size.bytes` past the keyword, extended to the next line end when one is
+/// close, so that a window rarely cuts a token in two; or the end of
+/// `size.lines` lines on, if that comes first.
+fn window_end(hay: &[u8], kw_end: usize, size: WindowSize) -> usize {
+    let nominal = kw_end.saturating_add(size.bytes).min(hay.len());
     let limit = nominal.saturating_add(MAX_SNAP).min(hay.len());
-    match memchr::memchr(b'\n', &hay[nominal..limit]) {
+    let end = match memchr::memchr(b'\n', &hay[nominal..limit]) {
         Some(i) => nominal + i,
         None => limit,
+    };
+    match size.lines {
+        Some(n) => memchr::memchr_iter(b'\n', &hay[kw_end..end])
+            .nth(n)
+            .map_or(end, |i| kw_end + i),
+        None => end,
     }
 }
 
@@ -413,10 +439,32 @@ mod tests {
         assert_eq!(collect(&p), by_nfa);
     }
 
+    fn bytes(bytes: usize) -> WindowSize {
+        WindowSize { bytes, lines: None }
+    }
+
     #[test]
     fn window_end_snaps_to_line_end() {
         let hay = b"AKIA0123456789 rest\nnext line\n";
-        assert_eq!(window_end(hay, 4, 5), 19);
-        assert_eq!(window_end(hay, 4, 1000), hay.len());
+        assert_eq!(window_end(hay, 4, bytes(5)), 19);
+        assert_eq!(window_end(hay, 4, bytes(1000)), hay.len());
+    }
+
+    #[test]
+    fn window_end_stops_after_its_lines() {
+        let hay = b"key = x\nvalue: y\nthird\nfourth\n";
+        let lines = |lines| WindowSize {
+            bytes: 1000,
+            lines: Some(lines),
+        };
+        assert_eq!(window_end(hay, 3, lines(0)), 7);
+        assert_eq!(window_end(hay, 3, lines(1)), 16);
+        assert_eq!(window_end(hay, 3, lines(9)), hay.len());
+        // The byte limit still applies when it comes first.
+        let short = WindowSize {
+            bytes: 2,
+            lines: Some(1),
+        };
+        assert_eq!(window_end(hay, 3, short), 7);
     }
 }

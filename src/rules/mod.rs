@@ -40,6 +40,8 @@ pub struct Rule {
     pub secret_group: Option<usize>,
     pub min_entropy: Option<f64>,
     pub window: usize,
+    /// See [`RuleSpec::window_lines`].
+    pub window_lines: Option<usize>,
     pub fallback: bool,
     /// Default severity of this rule's findings (`high` when unset).
     pub severity: Severity,
@@ -255,6 +257,7 @@ fn compile_rule(origin: &str, r: RuleSpec, trust: Trust) -> Result<Rule> {
         secret_group,
         min_entropy: r.min_entropy,
         window: r.window.unwrap_or(DEFAULT_WINDOW),
+        window_lines: r.window_lines,
         fallback: r.fallback,
         severity,
         context,

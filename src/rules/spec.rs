@@ -35,6 +35,10 @@ pub struct RuleSpec {
     /// Bytes after a keyword hit that the regex may look at (default 512).
     #[serde(default)]
     pub window: Option<usize>,
+    /// If set, the window also ends with the `window_lines`-th line after
+    /// the keyword's own line (0: the keyword's line), if that comes first.
+    #[serde(default)]
+    pub window_lines: Option<usize>,
     /// A fallback rule is dropped where a specific rule reported an
     /// overlapping secret.
     #[serde(default)]
