@@ -131,8 +131,9 @@ impl LazyRegex {
                         .utf8(false)
                         .build()
                         .parse(&self.pattern)
+                        .ok()
                 };
-                let hir = parse(false).or_else(|_| parse(true)).ok()?;
+                let hir = parse(false).or_else(|| parse(true))?;
                 RequiredBytes::of(&hir)
             })
             .as_ref()
