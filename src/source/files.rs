@@ -202,8 +202,16 @@ fn scan_file(
         }
         return;
     }
-    // Files that report no size (procfs) may still be large.
-    if let Err(e) = file.take(opts.max_file_size + 1).read_to_end(buf) {
+    // A file read up to its size needs no further read to see its end; one
+    // that grew since is scanned as it was when measured. Files that report
+    // no size (procfs) may still be large.
+    let limit = if len > 0 {
+        buf.reserve(len as usize);
+        len
+    } else {
+        opts.max_file_size + 1
+    };
+    if let Err(e) = file.take(limit).read_to_end(buf) {
         return diag::error(&shown, describe_io(&e));
     }
     if buf.len() as u64 > opts.max_file_size {
