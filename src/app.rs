@@ -192,9 +192,21 @@ fn write_report(common: &CommonArgs, detector: &Detector, findings: &[Finding]) 
     };
     let mut printer = report::printer(common.format, opts, detector.rules());
     let res = printer.print(findings, &mut out).and_then(|_| out.flush());
+    broken_pipe_is_ok(res).context("cannot write report")
+}
+
+/// Runs `print` on standard output, flushed; a closed pipe is not an error.
+fn print_stdout(print: impl FnOnce(&mut io::StdoutLock) -> io::Result<()>) -> Result<()> {
+    let mut out = io::stdout().lock();
+    broken_pipe_is_ok(print(&mut out).and_then(|_| out.flush())).context("cannot write output")
+}
+
+/// A reader that stopped reading (`keygate ... | head`) got what it wanted:
+/// a broken pipe is not an error.
+fn broken_pipe_is_ok(res: io::Result<()>) -> io::Result<()> {
     match res {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write report"),
+        other => other,
     }
 }
 

@@ -151,3 +151,23 @@ fn rules_test_compiles_a_gitleaks_config() {
             "ok    acme: compiles (no examples to check)",
         ));
 }
+
+/// A reader that stops early (`keygate rules list | head -1`) is not an
+/// error: this used to panic in `println!`.
+#[test]
+fn rules_list_into_a_closed_pipe_is_not_an_error() {
+    let dir = TempDir::new().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keygate"))
+        .current_dir(dir.path())
+        .args(["rules", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before keygate has loaded its rules.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

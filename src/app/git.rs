@@ -1,6 +1,6 @@
 //! Runs the git commands: `staged`, `history` and `hook`.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -91,7 +91,7 @@ pub(super) fn hook(cmd: HookCommand) -> Result<i32> {
         HookCommand::Install(a) => hook::install(a.repo.repo.as_deref(), a.force)?,
         HookCommand::Uninstall(a) => hook::uninstall(a.repo.as_deref())?,
     };
-    println!("keygate: {done}");
+    super::print_stdout(|out| writeln!(out, "keygate: {done}"))?;
     Ok(EXIT_CLEAN)
 }
 

@@ -1,11 +1,12 @@
 //! The commands about rules and configs: `config check`, `rules list` and
 //! `rules test`. They print to standard output and scan nothing.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::EXIT_CLEAN;
+use super::{print_stdout, EXIT_CLEAN};
 use crate::cli::{ConfigCommand, RulesCommand};
 use crate::config::{self, keygate_ids_for, Config, Format};
 use crate::detect::{Detector, Scratch};
@@ -27,7 +28,7 @@ pub(super) fn config_command(cmd: ConfigCommand) -> Result<i32> {
         Format::Keygate => "keygate config",
         Format::Gitleaks => "gitleaks config",
     };
-    println!(
+    let line = format!(
         "{}: ok ({kind}): {} rule{} run, {} defined or extended in the file, {} global allowlist{}",
         path.display(),
         config.rules.rules.len() + config.rules.file_rules.len(),
@@ -36,6 +37,7 @@ pub(super) fn config_command(cmd: ConfigCommand) -> Result<i32> {
         config.rules.global_allowlists.len(),
         plural(config.rules.global_allowlists.len()),
     );
+    print_stdout(|out| writeln!(out, "{line}"))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -47,7 +49,13 @@ pub(super) fn rules_command(cmd: RulesCommand) -> Result<i32> {
             } else {
                 Config::for_root(args.config.as_deref(), Path::new("."))?
             };
-            list(&config);
+            print_stdout(|out| list(&config, out))?;
+            eprintln!(
+                "keygate: {} rule{} from {}",
+                config.rules.rules.len() + config.rules.file_rules.len(),
+                plural(config.rules.rules.len() + config.rules.file_rules.len()),
+                config.describe()
+            );
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Test(args) => test(&args.file),
@@ -66,7 +74,7 @@ fn find_here() -> Result<PathBuf> {
     }
 }
 
-fn list(config: &Config) {
+fn list(config: &Config, out: &mut impl Write) -> io::Result<()> {
     /// Longer descriptions are cut to keep the table readable.
     const MAX_DESCRIPTION: usize = 50;
     let mut rows: Vec<(&str, String, String)> = Vec::new();
@@ -97,19 +105,15 @@ fn list(config: &Config) {
         .max()
         .unwrap_or(0)
         .max(11);
-    println!(
+    writeln!(
+        out,
         "{:id_width$}  {:desc_width$}  KEYWORDS",
         "ID", "DESCRIPTION"
-    );
+    )?;
     for (id, description, keywords) in &rows {
-        println!("{id:id_width$}  {description:desc_width$}  {keywords}");
+        writeln!(out, "{id:id_width$}  {description:desc_width$}  {keywords}")?;
     }
-    eprintln!(
-        "keygate: {} rule{} from {}",
-        rows.len(),
-        plural(rows.len()),
-        config.describe()
-    );
+    Ok(())
 }
 
 /// Compiles `file` and checks the examples and counterexamples of the rules
@@ -134,6 +138,7 @@ fn test(file: &Path) -> Result<i32> {
     let detector = Detector::new(config.rules);
     let mut scratch = Scratch::default();
     let mut failed = 0;
+    let mut lines = Vec::new();
     for (i, rule) in detector.rules().rules.iter().enumerate() {
         if !own.contains(&rule.id) {
             continue;
@@ -154,21 +159,25 @@ fn test(file: &Path) -> Result<i32> {
         if !fails.is_empty() {
             failed += 1;
             for f in fails {
-                println!("FAIL  {}: {f}", rule.id);
+                lines.push(format!("FAIL  {}: {f}", rule.id));
             }
         } else if rule.examples.is_empty() && rule.counterexamples.is_empty() {
-            println!("ok    {}: compiles (no examples to check)", rule.id);
+            lines.push(format!(
+                "ok    {}: compiles (no examples to check)",
+                rule.id
+            ));
         } else {
-            println!(
+            lines.push(format!(
                 "ok    {}: {} example{}, {} counterexample{}",
                 rule.id,
                 rule.examples.len(),
                 plural(rule.examples.len()),
                 rule.counterexamples.len(),
                 plural(rule.counterexamples.len())
-            );
+            ));
         }
     }
+    print_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
     eprintln!(
         "keygate: {}: {} rule{} tested, {failed} failed",
         file.display(),
