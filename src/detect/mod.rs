@@ -135,8 +135,6 @@ impl Detector {
         path: Option<&str>,
         out: &mut Vec<Match>,
     ) {
-        // Searching `hay[..end]` from `start` (rather than `hay[start..end]`)
-        // lets `\b` and `^` see the bytes before the window.
         if rule
             .regex
             .required()
@@ -147,6 +145,8 @@ impl Detector {
         let Some(regex) = rule.regex.get() else {
             return;
         };
+        // Searching `hay[..end]` from `start` (rather than `hay[start..end]`)
+        // lets `\b` and `^` see the bytes before the window.
         let mut end = w.end;
         let mut at = w.start;
         while at < end {

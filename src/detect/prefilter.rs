@@ -28,7 +28,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{dfa, Anchored, MatchKind};
 
@@ -249,7 +249,7 @@ fn interleaved<A: Automaton>(
 #[inline(never)]
 fn report_lanes<A: Automaton, const LANES: usize>(
     a: &A,
-    states: [aho_corasick::automaton::StateID; LANES],
+    states: [StateID; LANES],
     at: usize,
     own: &[usize],
     hit: &mut impl FnMut(usize, usize, usize),
@@ -268,7 +268,7 @@ fn report_lanes<A: Automaton, const LANES: usize>(
 #[inline(never)]
 fn report_matches<A: Automaton>(
     a: &A,
-    sid: aho_corasick::automaton::StateID,
+    sid: StateID,
     end: usize,
     own: std::ops::Range<usize>,
     hit: &mut impl FnMut(usize, usize, usize),

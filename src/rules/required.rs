@@ -35,10 +35,6 @@ impl RequiredBytes {
             _ => true,
         }
     }
-
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
 }
 
 fn required(hir: &Hir) -> Option<Vec<u8>> {
