@@ -7,7 +7,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keygate::detect::{Detector, Prefilter, Scratch, WindowSize};
+use keygate::detect::{Detector, Prefilter, Scratch, WindowScratch, WindowSize};
 
 /// Deterministic xorshift, so every run scans the same bytes.
 struct Rng(u64);
@@ -101,7 +101,7 @@ fn engine(c: &mut Criterion) {
     let rules = detector.rules();
     let prefilter = Prefilter::new(rules);
     let sizes: Vec<WindowSize> = rules.rules.iter().map(WindowSize::of).collect();
-    let mut windows = Vec::new();
+    let mut windows = WindowScratch::default();
     group.bench_function("keyword-pass-4MiB", |b| {
         b.iter(|| prefilter.windows(&input, &sizes, &mut windows))
     });

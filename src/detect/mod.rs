@@ -14,7 +14,7 @@ mod entropy;
 mod prefilter;
 
 pub use entropy::shannon_entropy;
-pub use prefilter::{Prefilter, Window, WindowSize};
+pub use prefilter::{Prefilter, Window, WindowScratch, WindowSize};
 
 use std::ops::Range;
 
@@ -58,7 +58,7 @@ pub struct Detector {
 /// Per-thread scratch space, reused across buffers to avoid allocations.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    windows: Vec<Window>,
+    windows: WindowScratch,
 }
 
 impl Detector {
@@ -112,7 +112,7 @@ impl Detector {
         self.prefilter
             .windows(hay, &self.windows, &mut scratch.windows);
         let mut found = Vec::new();
-        for w in &scratch.windows {
+        for w in &scratch.windows.windows {
             let rule = &self.rules.rules[w.rule];
             if !runs_on(rule, path) || regions.is_some_and(|r| !overlaps_any(r, w)) {
                 continue;

@@ -1,0 +1,337 @@
+//! A filter for the offsets where a keyword may start, ahead of the
+//! Aho-Corasick automaton that says which keyword (if any) does.
+//!
+//! Invariant: every offset where a keyword starts (ignoring ASCII case) is
+//! reported; most offsets where none does are not.
+//!
+//! The filter is a shift-or over keyword prefixes. Keywords are put in 32
+//! buckets; `tables[j][b & 0x7f]` has bit `k` clear if some keyword of
+//! bucket `k` has byte `b` at offset `j` of its first [`PREFIX`] bytes (or is
+//! shorter than `j + 1` bytes). An offset `i` is a candidate if some bucket's
+//! bit is clear in `tables[0][hay[i]] | ... | tables[3][hay[i + 3]]`. The
+//! four loads per offset do not depend on each other, unlike the steps of an
+//! automaton, and with AVX-512 VBMI one `vpermi2b` looks up 64 offsets at
+//! once in a 128-entry table.
+//!
+//! Bytes past the end of the input read as NUL, which no keyword holds, so a
+//! keyword ending at the last byte is still a candidate. Bytes are looked up
+//! by their low seven bits: a non-ASCII byte may alias an ASCII one, which
+//! adds candidates but never loses one.
+
+/// Keyword bytes the filter looks at.
+const PREFIX: usize = 4;
+/// A table entry: one bit per bucket.
+type Mask = u32;
+const BUCKETS: usize = Mask::BITS as usize;
+
+/// Occurrences per 100,000 bytes of each ASCII byte in 23 MB of the crate
+/// sources under `~/.cargo/registry/src` (Rust, TOML, Markdown, JSON,
+/// YAML). Only used to put keywords whose bytes are rare together.
+const BYTE_FREQUENCY: [u16; 128] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 2972, 0, 0, 51, 0, 0, //
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+    23138, 253, 626, 229, 80, 4, 258, 133, 1360, 1361, 129, 44, 1472, 405, 1052, 2122, //
+    867, 480, 316, 233, 184, 151, 205, 83, 169, 106, 1702, 610, 260, 512, 439, 28, //
+    7, 290, 158, 283, 208, 357, 179, 81, 93, 311, 25, 62, 136, 165, 188, 250, //
+    204, 7, 252, 487, 366, 118, 103, 60, 38, 31, 21, 320, 46, 318, 4, 1573, //
+    498, 3513, 1009, 1969, 1606, 6316, 1543, 845, 1233, 3147, 70, 327, 2379, 1429, 3240,
+    2950, //
+    1537, 163, 3659, 3448, 4901, 2024, 446, 535, 583, 612, 149, 407, 87, 406, 2, 0, //
+];
+
+#[derive(Debug, Clone)]
+pub struct StartFilter {
+    /// `tables[j][b]`: see the module documentation.
+    tables: [[Mask; 128]; PREFIX],
+    /// The same tables cut into bytes, as `vpermi2b` wants them:
+    /// `planes[j][g][b]` is byte `g` of `tables[j][b]`.
+    planes: [[[u8; 128]; BUCKETS / 8]; PREFIX],
+}
+
+impl StartFilter {
+    /// A filter for `keywords` (non-empty byte strings).
+    pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> StartFilter {
+        let mut tables = [[Mask::MAX; 128]; PREFIX];
+        for (bucket, members) in buckets(keywords).iter().enumerate() {
+            let bit = !(1 << bucket);
+            for k in members {
+                for (j, table) in tables.iter_mut().enumerate() {
+                    match k.get(j) {
+                        Some(&b) => {
+                            table[usize::from(b.to_ascii_lowercase() & 0x7f)] &= bit;
+                            table[usize::from(b.to_ascii_uppercase() & 0x7f)] &= bit;
+                        }
+                        None => table.iter_mut().for_each(|e| *e &= bit),
+                    }
+                }
+            }
+        }
+        let mut planes = [[[0u8; 128]; BUCKETS / 8]; PREFIX];
+        for (j, table) in tables.iter().enumerate() {
+            for (g, plane) in planes[j].iter_mut().enumerate() {
+                for (b, e) in plane.iter_mut().enumerate() {
+                    *e = (table[b] >> (8 * g)) as u8;
+                }
+            }
+        }
+        StartFilter { tables, planes }
+    }
+
+    /// Calls `candidate(i)` for every offset `i` of `hay` that passes the
+    /// filter, in increasing order.
+    pub fn for_each_candidate(&self, hay: &[u8], mut candidate: impl FnMut(usize)) {
+        let mut from = 0;
+        #[cfg(target_arch = "x86_64")]
+        if supported() {
+            // SAFETY: the CPU has the features `search_avx512` is built for.
+            from = unsafe { self.search_avx512(hay, &mut candidate) };
+        }
+        self.search_scalar(hay, from, &mut candidate);
+    }
+
+    /// True if offset `i` passes the filter.
+    fn passes(&self, hay: &[u8], i: usize) -> bool {
+        let at = |j: usize| usize::from(hay.get(i + j).map_or(0, |&b| b & 0x7f));
+        (0..PREFIX).fold(0, |m, j| m | self.tables[j][at(j)]) != Mask::MAX
+    }
+
+    /// The filter one offset at a time, from offset `from` on.
+    fn search_scalar(&self, hay: &[u8], from: usize, candidate: &mut impl FnMut(usize)) {
+        let body = hay.len().saturating_sub(PREFIX - 1).max(from);
+        let t = &self.tables;
+        for (i, w) in (from..).zip(hay[from.min(hay.len())..].windows(PREFIX)) {
+            let m = (0..PREFIX).fold(0, |m, j| m | t[j][usize::from(w[j] & 0x7f)]);
+            if m != Mask::MAX {
+                candidate(i);
+            }
+        }
+        for i in body..hay.len() {
+            if self.passes(hay, i) {
+                candidate(i);
+            }
+        }
+    }
+
+    /// The filter 64 offsets at a time, while the four loads of a block stay
+    /// inside `hay`; returns the first offset not searched.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    unsafe fn search_avx512(&self, hay: &[u8], candidate: &mut impl FnMut(usize)) -> usize {
+        use std::arch::x86_64::*;
+        const BLOCK: usize = 64;
+        let load = |p: *const u8| unsafe { _mm512_loadu_si512(p.cast()) };
+        // planes[j][g] as its two 64-byte halves.
+        let lo: [[__m512i; BUCKETS / 8]; PREFIX] =
+            std::array::from_fn(|j| std::array::from_fn(|g| load(self.planes[j][g].as_ptr())));
+        let hi: [[__m512i; BUCKETS / 8]; PREFIX] = std::array::from_fn(|j| {
+            std::array::from_fn(|g| load(self.planes[j][g][64..].as_ptr()))
+        });
+        let ones = _mm512_set1_epi8(-1);
+        let mut i = 0;
+        while i + BLOCK + PREFIX - 1 <= hay.len() {
+            // SAFETY: bytes i..i + BLOCK + PREFIX - 1 are inside `hay`.
+            let x: [__m512i; PREFIX] =
+                std::array::from_fn(|j| load(unsafe { hay.as_ptr().add(i + j) }));
+            let mut all = ones;
+            for g in 0..BUCKETS / 8 {
+                let mut group = _mm512_permutex2var_epi8(lo[0][g], x[0], hi[0][g]);
+                for j in 1..PREFIX {
+                    group =
+                        _mm512_or_si512(group, _mm512_permutex2var_epi8(lo[j][g], x[j], hi[j][g]));
+                }
+                all = _mm512_and_si512(all, group);
+            }
+            let mut found = _mm512_cmpneq_epi8_mask(all, ones);
+            while found != 0 {
+                candidate(i + found.trailing_zeros() as usize);
+                found &= found - 1;
+            }
+            i += BLOCK;
+        }
+        i
+    }
+}
+
+/// True if this CPU runs the SIMD search. The scalar one alone is slower
+/// than an automaton over every byte, so callers without it should use that.
+pub fn supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vbmi")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Splits `keywords` into at most [`BUCKETS`] groups whose prefixes are
+/// rarely all matched by accident. Greedy: each keyword, shortest first, goes
+/// where it adds least to the chance that some group's prefix bytes all
+/// occur by accident, that chance being estimated from [`BYTE_FREQUENCY`] as
+/// if bytes were independent.
+fn buckets<K: AsRef<[u8]>>(keywords: &[K]) -> Vec<Vec<&[u8]>> {
+    let total: f64 = BYTE_FREQUENCY.iter().map(|&f| f64::from(f) + 1.0).sum();
+    // Chance that a byte of text is `b`, either case, for lowercase `b`.
+    let p: [f64; 128] = std::array::from_fn(|b| {
+        let f = |b: u8| f64::from(BYTE_FREQUENCY[usize::from(b)]) + 1.0;
+        let b = b as u8;
+        match b.is_ascii_lowercase() {
+            true => (f(b) + f(b.to_ascii_uppercase())) / total,
+            false => f(b) / total,
+        }
+    });
+    let mut sorted: Vec<&[u8]> = keywords.iter().map(AsRef::as_ref).collect();
+    sorted.sort_by_key(|k| (k.len().min(PREFIX), *k));
+    let mut accepts: Vec<Accepts> = Vec::new();
+    let mut members: Vec<Vec<&[u8]>> = Vec::new();
+    for k in sorted {
+        if accepts.len() < BUCKETS {
+            accepts.push(Accepts::NONE);
+            members.push(Vec::new());
+        }
+        let cost = |a: &Accepts| a.with(k, &p).chance() - a.chance();
+        let best = (0..accepts.len())
+            .min_by(|&x, &y| cost(&accepts[x]).total_cmp(&cost(&accepts[y])))
+            .expect("there is at least one bucket");
+        accepts[best] = accepts[best].with(k, &p);
+        members[best].push(k);
+        if accepts.last() == Some(&Accepts::NONE) {
+            accepts.pop();
+            members.pop();
+        }
+    }
+    members
+}
+
+/// What a bucket accepts at each prefix offset: a set of lowercase ASCII
+/// bytes (bit per byte; all bits once a shorter keyword accepts any byte)
+/// and the chance that a byte of text is in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Accepts {
+    sets: [u128; PREFIX],
+    chances: [f64; PREFIX],
+}
+
+impl Accepts {
+    const NONE: Accepts = Accepts {
+        sets: [0; PREFIX],
+        chances: [0.0; PREFIX],
+    };
+
+    /// These sets plus keyword `k`; `p[b]` is the chance of byte `b`.
+    fn with(mut self, k: &[u8], p: &[f64; 128]) -> Accepts {
+        for j in 0..PREFIX {
+            match k.get(j) {
+                None => (self.sets[j], self.chances[j]) = (u128::MAX, 1.0),
+                Some(&b) => {
+                    let b = b.to_ascii_lowercase() & 0x7f;
+                    if self.sets[j] >> b & 1 == 0 {
+                        self.sets[j] |= 1 << b;
+                        self.chances[j] += p[usize::from(b)];
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// The chance, bytes taken as independent, that text passes the bucket.
+    fn chance(&self) -> f64 {
+        self.chances.iter().map(|c| c.min(1.0)).product()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(filter: &StartFilter, hay: &[u8]) -> Vec<usize> {
+        let mut out = Vec::new();
+        filter.for_each_candidate(hay, |i| out.push(i));
+        out
+    }
+
+    fn true_starts(keywords: &[&str], hay: &[u8]) -> Vec<usize> {
+        (0..hay.len())
+            .filter(|&i| {
+                keywords.iter().any(|k| {
+                    hay.len() - i >= k.len()
+                        && hay[i..i + k.len()].eq_ignore_ascii_case(k.as_bytes())
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_keyword_start_is_a_candidate_at_every_offset_and_length() {
+        let keywords = ["secret", "q~", "://", "x", "AKIA", "password"];
+        let filter = StartFilter::new(&keywords);
+        for n in 0..200 {
+            for at in 0..n {
+                for k in keywords {
+                    let mut hay = vec![b'.'; n];
+                    let end = (at + k.len()).min(n);
+                    hay[at..end].copy_from_slice(&k.as_bytes()[..end - at]);
+                    let got = starts(&filter, &hay);
+                    for t in true_starts(&keywords, &hay) {
+                        assert!(got.contains(&t), "{k} at {at} of {n}: {got:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The SIMD and the scalar search agree offset for offset, on text
+    /// dense with keyword fragments, in either case and with non-ASCII bytes.
+    #[test]
+    fn scalar_and_simd_searches_agree() {
+        let keywords = [
+            "secret",
+            "aws_secret",
+            "ghp_",
+            "password",
+            "://",
+            "eyj",
+            "AIza",
+            "sk-ant-api",
+        ];
+        let filter = StartFilter::new(&keywords);
+        let mut hay = Vec::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        while hay.len() < 10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = keywords[(x % keywords.len() as u64) as usize].as_bytes();
+            let cut = (x >> 8) as usize % (k.len() + 1);
+            for &b in &k[..cut] {
+                hay.push(if x >> 20 & 1 == 1 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                });
+            }
+            hay.push([b' ', b'=', 0xc3, b'_'][(x >> 30) as usize % 4]);
+        }
+        let mut scalar = Vec::new();
+        filter.search_scalar(&hay, 0, &mut |i| scalar.push(i));
+        assert_eq!(starts(&filter, &hay), scalar);
+        let truth = true_starts(&keywords, &hay);
+        assert!(truth.iter().all(|t| scalar.binary_search(t).is_ok()));
+    }
+
+    #[test]
+    fn plain_text_gives_few_candidates() {
+        let filter = StartFilter::new(&["secret", "password", "ghp_", "akia", "://"]);
+        let text = include_str!("mod.rs").as_bytes();
+        let n = starts(&filter, text).len();
+        assert!(
+            n < text.len() / 50,
+            "{n} candidates in {} bytes",
+            text.len()
+        );
+    }
+}
