@@ -18,11 +18,13 @@
 //! by their low seven bits: a non-ASCII byte may alias an ASCII one, which
 //! adds candidates but never loses one.
 
-/// Keyword bytes the filter looks at.
+/// Keyword bytes the SIMD filter looks at, and its number of buckets.
 const PREFIX: usize = 4;
-/// A table entry: one bit per bucket.
-type Mask = u32;
-const BUCKETS: usize = Mask::BITS as usize;
+const BUCKETS: usize = 32;
+/// The same for the check of each offset the SIMD filter lets through: one
+/// offset at a time, so it can afford twice the bytes and buckets.
+const CONFIRM_PREFIX: usize = 8;
+const CONFIRM_BUCKETS: usize = 64;
 
 /// Occurrences per 100,000 bytes of each ASCII byte in 23 MB of the crate
 /// sources under `~/.cargo/registry/src` (Rust, TOML, Markdown, JSON,
@@ -39,20 +41,19 @@ const BYTE_FREQUENCY: [u16; 128] = [
     1537, 163, 3659, 3448, 4901, 2024, 446, 535, 583, 612, 149, 407, 87, 406, 2, 0, //
 ];
 
+/// Shift-or tables over the first `N` bytes of keywords: see the module
+/// documentation.
 #[derive(Debug, Clone)]
-pub struct StartFilter {
-    /// `tables[j][b]`: see the module documentation.
-    tables: [[Mask; 128]; PREFIX],
-    /// The same tables cut into bytes, as `vpermi2b` wants them:
-    /// `planes[j][g][b]` is byte `g` of `tables[j][b]`.
-    planes: [[[u8; 128]; BUCKETS / 8]; PREFIX],
+struct ShiftOr<const N: usize> {
+    /// `tables[j][b]`: bit `k` clear if bucket `k` accepts byte `b` (its low
+    /// seven bits) at offset `j`. Bits of unused buckets are set.
+    tables: [[u64; 128]; N],
 }
 
-impl StartFilter {
-    /// A filter for `keywords` (non-empty byte strings).
-    pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> StartFilter {
-        let mut tables = [[Mask::MAX; 128]; PREFIX];
-        for (bucket, members) in buckets(keywords).iter().enumerate() {
+impl<const N: usize> ShiftOr<N> {
+    fn new<K: AsRef<[u8]>>(keywords: &[K], buckets: usize) -> ShiftOr<N> {
+        let mut tables = [[u64::MAX; 128]; N];
+        for (bucket, members) in assign::<N, K>(keywords, buckets).iter().enumerate() {
             let bit = !(1 << bucket);
             for k in members {
                 for (j, table) in tables.iter_mut().enumerate() {
@@ -66,20 +67,57 @@ impl StartFilter {
                 }
             }
         }
+        ShiftOr { tables }
+    }
+
+    /// True if offset `i` passes: some bucket accepts each of its next `N`
+    /// bytes (NUL past the end).
+    #[inline]
+    fn passes(&self, hay: &[u8], i: usize) -> bool {
+        let mut m = 0;
+        for (j, table) in self.tables.iter().enumerate() {
+            m |= table[usize::from(hay.get(i + j).map_or(0, |&b| b & 0x7f))];
+        }
+        m != u64::MAX
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StartFilter {
+    first: ShiftOr<PREFIX>,
+    confirm: ShiftOr<CONFIRM_PREFIX>,
+    /// `first`'s tables cut into bytes, as `vpermi2b` wants them:
+    /// `planes[j][g][b]` is byte `g` of `first.tables[j][b]`.
+    planes: [[[u8; 128]; BUCKETS / 8]; PREFIX],
+}
+
+impl StartFilter {
+    /// A filter for `keywords` (non-empty byte strings).
+    pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> StartFilter {
+        let first = ShiftOr::new(keywords, BUCKETS);
         let mut planes = [[[0u8; 128]; BUCKETS / 8]; PREFIX];
-        for (j, table) in tables.iter().enumerate() {
+        for (j, table) in first.tables.iter().enumerate() {
             for (g, plane) in planes[j].iter_mut().enumerate() {
                 for (b, e) in plane.iter_mut().enumerate() {
                     *e = (table[b] >> (8 * g)) as u8;
                 }
             }
         }
-        StartFilter { tables, planes }
+        StartFilter {
+            first,
+            confirm: ShiftOr::new(keywords, CONFIRM_BUCKETS),
+            planes,
+        }
     }
 
     /// Calls `candidate(i)` for every offset `i` of `hay` that passes the
     /// filter, in increasing order.
     pub fn for_each_candidate(&self, hay: &[u8], mut candidate: impl FnMut(usize)) {
+        let mut candidate = |i| {
+            if self.confirm.passes(hay, i) {
+                candidate(i)
+            }
+        };
         let mut from = 0;
         #[cfg(target_arch = "x86_64")]
         if supported() {
@@ -89,30 +127,24 @@ impl StartFilter {
         self.search_scalar(hay, from, &mut candidate);
     }
 
-    /// True if offset `i` passes the filter.
-    fn passes(&self, hay: &[u8], i: usize) -> bool {
-        let at = |j: usize| usize::from(hay.get(i + j).map_or(0, |&b| b & 0x7f));
-        (0..PREFIX).fold(0, |m, j| m | self.tables[j][at(j)]) != Mask::MAX
-    }
-
-    /// The filter one offset at a time, from offset `from` on.
+    /// The first filter one offset at a time, from offset `from` on.
     fn search_scalar(&self, hay: &[u8], from: usize, candidate: &mut impl FnMut(usize)) {
         let body = hay.len().saturating_sub(PREFIX - 1).max(from);
-        let t = &self.tables;
+        let t = &self.first.tables;
         for (i, w) in (from..).zip(hay[from.min(hay.len())..].windows(PREFIX)) {
             let m = (0..PREFIX).fold(0, |m, j| m | t[j][usize::from(w[j] & 0x7f)]);
-            if m != Mask::MAX {
+            if m != u64::MAX {
                 candidate(i);
             }
         }
         for i in body..hay.len() {
-            if self.passes(hay, i) {
+            if self.first.passes(hay, i) {
                 candidate(i);
             }
         }
     }
 
-    /// The filter 64 offsets at a time, while the four loads of a block stay
+    /// The first filter 64 offsets at a time, while the four loads of a block stay
     /// inside `hay`; returns the first offset not searched.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
@@ -172,7 +204,7 @@ pub fn supported() -> bool {
 /// where it adds least to the chance that some group's prefix bytes all
 /// occur by accident, that chance being estimated from [`BYTE_FREQUENCY`] as
 /// if bytes were independent.
-fn buckets<K: AsRef<[u8]>>(keywords: &[K]) -> Vec<Vec<&[u8]>> {
+fn assign<const N: usize, K: AsRef<[u8]>>(keywords: &[K], buckets: usize) -> Vec<Vec<&[u8]>> {
     let total: f64 = BYTE_FREQUENCY.iter().map(|&f| f64::from(f) + 1.0).sum();
     // Chance that a byte of text is `b`, either case, for lowercase `b`.
     let p: [f64; 128] = std::array::from_fn(|b| {
@@ -184,15 +216,15 @@ fn buckets<K: AsRef<[u8]>>(keywords: &[K]) -> Vec<Vec<&[u8]>> {
         }
     });
     let mut sorted: Vec<&[u8]> = keywords.iter().map(AsRef::as_ref).collect();
-    sorted.sort_by_key(|k| (k.len().min(PREFIX), *k));
-    let mut accepts: Vec<Accepts> = Vec::new();
+    sorted.sort_by_key(|k| (k.len().min(N), *k));
+    let mut accepts: Vec<Accepts<N>> = Vec::new();
     let mut members: Vec<Vec<&[u8]>> = Vec::new();
     for k in sorted {
-        if accepts.len() < BUCKETS {
+        if accepts.len() < buckets {
             accepts.push(Accepts::NONE);
             members.push(Vec::new());
         }
-        let cost = |a: &Accepts| a.with(k, &p).chance() - a.chance();
+        let cost = |a: &Accepts<N>| a.with(k, &p).chance() - a.chance();
         let best = (0..accepts.len())
             .min_by(|&x, &y| cost(&accepts[x]).total_cmp(&cost(&accepts[y])))
             .expect("there is at least one bucket");
@@ -210,20 +242,20 @@ fn buckets<K: AsRef<[u8]>>(keywords: &[K]) -> Vec<Vec<&[u8]>> {
 /// bytes (bit per byte; all bits once a shorter keyword accepts any byte)
 /// and the chance that a byte of text is in it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Accepts {
-    sets: [u128; PREFIX],
-    chances: [f64; PREFIX],
+struct Accepts<const N: usize> {
+    sets: [u128; N],
+    chances: [f64; N],
 }
 
-impl Accepts {
-    const NONE: Accepts = Accepts {
-        sets: [0; PREFIX],
-        chances: [0.0; PREFIX],
+impl<const N: usize> Accepts<N> {
+    const NONE: Accepts<N> = Accepts {
+        sets: [0; N],
+        chances: [0.0; N],
     };
 
     /// These sets plus keyword `k`; `p[b]` is the chance of byte `b`.
-    fn with(mut self, k: &[u8], p: &[f64; 128]) -> Accepts {
-        for j in 0..PREFIX {
+    fn with(mut self, k: &[u8], p: &[f64; 128]) -> Accepts<N> {
+        for j in 0..N {
             match k.get(j) {
                 None => (self.sets[j], self.chances[j]) = (u128::MAX, 1.0),
                 Some(&b) => {
@@ -284,7 +316,8 @@ mod tests {
         }
     }
 
-    /// The SIMD and the scalar search agree offset for offset, on text
+    /// The SIMD search and both filters checked one offset at a time agree,
+    /// offset for offset, on text
     /// dense with keyword fragments, in either case and with non-ASCII bytes.
     #[test]
     fn scalar_and_simd_searches_agree() {
@@ -316,8 +349,9 @@ mod tests {
             }
             hay.push([b' ', b'=', 0xc3, b'_'][(x >> 30) as usize % 4]);
         }
-        let mut scalar = Vec::new();
-        filter.search_scalar(&hay, 0, &mut |i| scalar.push(i));
+        let scalar: Vec<usize> = (0..hay.len())
+            .filter(|&i| filter.first.passes(&hay, i) && filter.confirm.passes(&hay, i))
+            .collect();
         assert_eq!(starts(&filter, &hay), scalar);
         let truth = true_starts(&keywords, &hay);
         assert!(truth.iter().all(|t| scalar.binary_search(t).is_ok()));
