@@ -7,23 +7,23 @@
 //!
 //! One Aho-Corasick automaton over all keywords (ASCII case-insensitive,
 //! [`MatchKind::Standard`], so keywords nested in others, `secret` in
-//! `aws_secret`, are found too) decides what a hit is. How it is driven
-//! depends on the CPU:
+//! `aws_secret`, are found too) decides what a hit is. It is driven in one
+//! of two ways:
 //!
+//! - [`lanes`]: the automaton reads every byte, four quarters of the input
+//!   in lockstep, since a DFA step is a load that depends on the previous
+//!   one and one search alone is bound by load latency.
 //! - With AVX-512 VBMI, a SIMD filter ([`starts`]) first finds the offsets
 //!   where a keyword may start, 64 offsets per step, and the automaton is
-//!   walked anchored from each candidate only. About 1–3% of offsets of
-//!   source text are candidates. `cargo bench --bench engine`
-//!   (`keyword-pass-4MiB`) times it against the other way.
-//! - Otherwise the automaton reads every byte, in [`lanes`]: four quarters of
-//!   the input in lockstep, since a DFA step is a load that depends on the
-//!   previous one and one search alone is bound by load latency.
+//!   walked anchored from those offsets only: at most 1.3% of the offsets of the
+//!   engine bench input and 0.4% of crate sources get that far. Hits then
+//!   come in order, so windows are built without a sort.
 //!
-//! Building the DFA takes a few milliseconds, longer than a pre-commit hook
-//! spends scanning, so the first bytes of a run go through a contiguous NFA
-//! (built in about a millisecond, several times slower per byte) and the DFA
-//! is built once the run has scanned [`DFA_AFTER`] bytes. Both report the
-//! same matches.
+//! Building the DFA and the filter takes a few milliseconds, longer than a
+//! pre-commit hook spends scanning, so the first bytes of a run go through a
+//! contiguous NFA in lanes (built in about a millisecond, several times
+//! slower per byte), and the DFA and filter are built once the run has
+//! scanned [`DFA_AFTER`] bytes. All ways report the same hits.
 
 mod starts;
 
@@ -75,11 +75,12 @@ pub struct WindowScratch {
     last: Vec<usize>,
 }
 
-/// How the automaton meets the input; see the module documentation.
+/// What a run builds once it has scanned [`DFA_AFTER`] bytes.
 #[derive(Debug)]
-enum Search {
-    Starts(Box<StartFilter>),
-    Lanes,
+struct Built {
+    dfa: dfa::DFA,
+    /// Set if this CPU runs the SIMD filter; the DFA is then anchored.
+    starts: Option<StartFilter>,
 }
 
 #[derive(Debug)]
@@ -88,11 +89,14 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// Length of the longest keyword.
     longest: usize,
-    search: Search,
-    /// The keywords as a contiguous NFA: cheap to build, used first.
+    /// Whether to use [`StartFilter`] once it is built.
+    use_starts: bool,
+    /// The keywords as a contiguous NFA: cheap to build, used first (always
+    /// over every byte).
     nfa: Option<contiguous::NFA>,
-    /// The keywords as a DFA, built once [`DFA_AFTER`] bytes were scanned.
-    dfa: OnceLock<dfa::DFA>,
+    /// The DFA and the start filter, built once [`DFA_AFTER`] bytes were
+    /// scanned.
+    built: OnceLock<Built>,
     /// Bytes searched so far, until the DFA exists.
     scanned: AtomicUsize,
     /// For each automaton pattern, the rules that own that keyword.
@@ -146,42 +150,43 @@ impl Prefilter {
                 .build(&keywords)
                 .expect("keywords are plain literals")
         });
-        let search = match use_starts {
-            true => Search::Starts(Box::new(StartFilter::new(&keywords))),
-            false => Search::Lanes,
-        };
         Prefilter {
             longest: keywords.iter().map(String::len).max().unwrap_or(0),
             keywords,
-            search,
+            use_starts,
             nfa,
-            dfa: OnceLock::new(),
+            built: OnceLock::new(),
             scanned: AtomicUsize::new(0),
             owners,
             unkeyed,
         }
     }
 
-    /// The DFA, if it is built or `len` more bytes make it worth building.
-    fn dfa(&self, len: usize) -> Option<&dfa::DFA> {
-        if let Some(dfa) = self.dfa.get() {
-            return Some(dfa);
+    /// The DFA and start filter, if built or `len` more bytes make them
+    /// worth building.
+    fn built(&self, len: usize) -> Option<&Built> {
+        if let Some(built) = self.built.get() {
+            return Some(built);
         }
         if self.scanned.fetch_add(len, Ordering::Relaxed) + len < DFA_AFTER {
             return None;
         }
-        let start = match self.search {
-            Search::Starts(_) => StartKind::Anchored,
-            Search::Lanes => StartKind::Unanchored,
-        };
-        Some(self.dfa.get_or_init(|| {
-            dfa::Builder::new()
+        Some(self.built.get_or_init(|| {
+            let start = match self.use_starts {
+                true => StartKind::Anchored,
+                false => StartKind::Unanchored,
+            };
+            let dfa = dfa::Builder::new()
                 .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(true)
                 .start_kind(start)
                 .prefilter(false)
                 .build(&self.keywords)
-                .expect("keywords are plain literals")
+                .expect("keywords are plain literals");
+            Built {
+                dfa,
+                starts: self.use_starts.then(|| StartFilter::new(&self.keywords)),
+            }
         }))
     }
 
@@ -192,13 +197,23 @@ impl Prefilter {
         let Some(nfa) = &self.nfa else {
             return true;
         };
-        match (&self.search, self.dfa(hay.len())) {
-            (Search::Starts(filter), Some(dfa)) => anchored_at_starts(dfa, filter, hay, hit),
-            (Search::Starts(filter), None) => anchored_at_starts(nfa, filter, hay, hit),
-            (Search::Lanes, Some(dfa)) => lanes(dfa, hay, self.longest, hit),
-            (Search::Lanes, None) => lanes(nfa, hay, self.longest, hit),
+        match self.built(hay.len()) {
+            Some(Built {
+                dfa,
+                starts: Some(filter),
+            }) => {
+                anchored_at_starts(dfa, filter, hay, hit);
+                true
+            }
+            Some(Built { dfa, starts: None }) => {
+                lanes(dfa, hay, self.longest, hit);
+                false
+            }
+            None => {
+                lanes(nfa, hay, self.longest, hit);
+                false
+            }
         }
-        matches!(self.search, Search::Starts(_))
     }
 
     /// Fills `scratch.windows` with the windows that the rules must search in
@@ -569,11 +584,11 @@ mod tests {
                 got.sort();
                 got
             };
-            assert!(p.dfa.get().is_none());
-            assert_eq!(collect(&p), want, "{:?}", p.search);
+            assert!(p.built.get().is_none());
+            assert_eq!(collect(&p), want);
             p.for_each_hit(&vec![b' '; DFA_AFTER], |_, _, _| {});
-            assert!(p.dfa.get().is_some());
-            assert_eq!(collect(&p), want, "{:?}", p.search);
+            assert_eq!(p.built.get().unwrap().starts.is_some(), p.use_starts);
+            assert_eq!(collect(&p), want, "use_starts: {}", p.use_starts);
         }
     }
 
