@@ -13,6 +13,11 @@
 //! automaton, and with AVX-512 VBMI one `vpermi2b` looks up 64 offsets at
 //! once in a 128-entry table.
 //!
+//! Each offset the SIMD filter lets through is checked again, one offset at a
+//! time, by a second shift-or over 8 bytes and 64 buckets; only offsets
+//! passing both cost a walk of the automaton: 1.5% of the offsets of 23 MB
+//! of crate sources pass the first, 0.35% both.
+//!
 //! Bytes past the end of the input read as NUL, which no keyword holds, so a
 //! keyword ending at the last byte is still a candidate. Bytes are looked up
 //! by their low seven bits: a non-ASCII byte may alias an ASCII one, which
@@ -118,12 +123,14 @@ impl StartFilter {
                 candidate(i)
             }
         };
-        let mut from = 0;
         #[cfg(target_arch = "x86_64")]
-        if supported() {
+        let from = match supported() {
             // SAFETY: the CPU has the features `search_avx512` is built for.
-            from = unsafe { self.search_avx512(hay, &mut candidate) };
-        }
+            true => unsafe { self.search_avx512(hay, &mut candidate) },
+            false => 0,
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let from = 0;
         self.search_scalar(hay, from, &mut candidate);
     }
 
@@ -199,7 +206,7 @@ pub fn supported() -> bool {
     }
 }
 
-/// Splits `keywords` into at most [`BUCKETS`] groups whose prefixes are
+/// Splits `keywords` into at most `buckets` groups whose `N`-byte prefixes are
 /// rarely all matched by accident. Greedy: each keyword, shortest first, goes
 /// where it adds least to the chance that some group's prefix bytes all
 /// occur by accident, that chance being estimated from [`BYTE_FREQUENCY`] as
@@ -317,8 +324,8 @@ mod tests {
     }
 
     /// The SIMD search and both filters checked one offset at a time agree,
-    /// offset for offset, on text
-    /// dense with keyword fragments, in either case and with non-ASCII bytes.
+    /// offset for offset, on text dense with keyword fragments, in either
+    /// case and with non-ASCII bytes.
     #[test]
     fn scalar_and_simd_searches_agree() {
         let keywords = [
