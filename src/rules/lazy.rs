@@ -13,7 +13,7 @@ use regex::bytes::Regex;
 use regex_syntax::hir::{Hir, HirKind};
 
 use super::compile_regex;
-use super::required::RequiredBytes;
+use super::required::Required;
 use crate::diag;
 
 /// Whether patterns being loaded still need their syntax checked.
@@ -34,7 +34,7 @@ pub struct LazyRegex {
     /// `None` once compiling failed (reported once; the rule is skipped).
     compiled: OnceLock<Option<Regex>>,
     /// Derived on first use, like `compiled`.
-    required: OnceLock<Option<RequiredBytes>>,
+    required: OnceLock<Option<Required>>,
 }
 
 /// What parsing a pattern tells without compiling it.
@@ -118,9 +118,9 @@ impl LazyRegex {
             .as_ref()
     }
 
-    /// Bytes every match contains (see [`RequiredBytes`]), if the pattern
-    /// has such a short set.
-    pub fn required(&self) -> Option<&RequiredBytes> {
+    /// What every match contains (see [`Required`]), if the pattern
+    /// needs something cheap to look for.
+    pub fn required(&self) -> Option<&Required> {
         self.required
             .get_or_init(|| {
                 // Parsed as `compile_regex` compiles it: ASCII classes unless
@@ -134,7 +134,7 @@ impl LazyRegex {
                         .ok()
                 };
                 let hir = parse(false).or_else(|| parse(true))?;
-                RequiredBytes::of(&hir)
+                Required::of(&hir)
             })
             .as_ref()
     }

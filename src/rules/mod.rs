@@ -10,7 +10,7 @@ mod required;
 mod spec;
 
 pub use lazy::{LazyRegex, Trust};
-pub use required::RequiredBytes;
+pub use required::Required;
 
 pub use allowlist::{Allowlist, AllowlistParts, Candidate, Condition};
 pub use spec::{AllowlistSpec, ContextSpec, RegexTarget, RuleFileSpec, RuleSpec};

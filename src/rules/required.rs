@@ -1,40 +1,162 @@
-//! Bytes that every match of a regex must contain.
+//! What every match of a regex must contain: one of a few bytes, or a run
+//! of bytes from one class.
 //!
-//! A keyword window without any of them cannot hold a match, and `memchr`
-//! says so far faster than the regex could: a URL-credentials window is a
-//! line with `://`, and most such lines (lockfile `resolved` URLs) have no
-//! `@`.
+//! A keyword window without them cannot hold a match, and `memchr` or a
+//! table walk says so far faster than the regex could: a URL-credentials
+//! window is a line with `://`, and most such lines (lockfile `resolved`
+//! URLs) have no `@`; generic-secret-letters needs 16 letters in a row,
+//! which about one `password`/`token` line in nine of crate sources holds.
 //!
-//! Invariant: if [`RequiredBytes::of`] returns a set, every match of the
-//! regex contains at least one byte of it.
+//! Invariant: if [`Required::of`] returns a requirement, every match of the
+//! regex meets it.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// One to three bytes, at least one of which occurs in every match.
+/// Something every match holds: at least one of `bytes`, and `run`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequiredBytes {
-    bytes: Vec<u8>,
+pub struct Required {
+    /// One to three bytes, at least one of which occurs in every match.
+    bytes: Option<Vec<u8>>,
+    run: Option<ClassRun>,
 }
+
+/// `len` consecutive bytes of `class`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ClassRun {
+    class: ByteSet,
+    len: usize,
+}
+
+/// A set of bytes, one bit per byte value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
 
 /// Largest set that `memchr3` can look for.
 const MAX_BYTES: usize = 3;
 
-impl RequiredBytes {
-    /// The rarest such set for `hir`, or `None` if none of up to three
-    /// bytes is needed (e.g. an alternation of many operators).
-    pub fn of(hir: &Hir) -> Option<RequiredBytes> {
-        required(hir).map(|bytes| RequiredBytes { bytes })
+/// Shorter runs are not worth a pass over the window: a byte class rarely
+/// goes 8 bytes without a match in text, and the regex checks it anyway.
+const MIN_RUN: usize = 8;
+
+impl Required {
+    /// What `hir` requires, or `None` if it needs neither a set of up to
+    /// three bytes (an alternation of many operators) nor a run of at least
+    /// [`MIN_RUN`] bytes of one class.
+    pub fn of(hir: &Hir) -> Option<Required> {
+        let bytes = required(hir);
+        let run = class_run(hir).filter(|r| r.len >= MIN_RUN);
+        (bytes.is_some() || run.is_some()).then_some(Required { bytes, run })
     }
 
-    /// True if `hay` holds one of the bytes.
+    /// True if `hay` meets the requirement.
     pub fn found_in(&self, hay: &[u8]) -> bool {
-        match *self.bytes.as_slice() {
-            [a] => memchr::memchr(a, hay).is_some(),
-            [a, b] => memchr::memchr2(a, b, hay).is_some(),
-            [a, b, c] => memchr::memchr3(a, b, c, hay).is_some(),
+        let has_byte = match self.bytes.as_deref() {
+            Some(&[a]) => memchr::memchr(a, hay).is_some(),
+            Some(&[a, b]) => memchr::memchr2(a, b, hay).is_some(),
+            Some(&[a, b, c]) => memchr::memchr3(a, b, c, hay).is_some(),
             _ => true,
-        }
+        };
+        has_byte && self.run.as_ref().is_none_or(|r| r.found_in(hay))
     }
+}
+
+impl ClassRun {
+    fn found_in(&self, hay: &[u8]) -> bool {
+        let mut run = 0;
+        for &b in hay {
+            if self.class.contains(b) {
+                run += 1;
+                if run == self.len {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        false
+    }
+}
+
+impl ByteSet {
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn union(self, other: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
+    fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+}
+
+/// The longest run of one class that every match of `hir` holds; of equal
+/// lengths, the one of the smaller class.
+fn class_run(hir: &Hir) -> Option<ClassRun> {
+    match hir.kind() {
+        HirKind::Class(class) => Some(ClassRun {
+            class: byte_set(class)?,
+            len: 1,
+        }),
+        HirKind::Repetition(rep) if rep.min > 0 => match rep.sub.kind() {
+            // Consecutive matches of one class form a run.
+            HirKind::Class(class) => Some(ClassRun {
+                class: byte_set(class)?,
+                len: usize::try_from(rep.min).ok()?,
+            }),
+            _ => class_run(&rep.sub),
+        },
+        HirKind::Capture(cap) => class_run(&cap.sub),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .filter_map(class_run)
+            .max_by_key(|r| (r.len, std::cmp::Reverse(r.class.len()))),
+        HirKind::Alternation(subs) => {
+            subs.iter().try_fold(None, |acc: Option<ClassRun>, sub| {
+                let r = class_run(sub)?;
+                Some(Some(match acc {
+                    None => r,
+                    // A run of either class is a run of their union.
+                    Some(a) => ClassRun {
+                        class: a.class.union(r.class),
+                        len: a.len.min(r.len),
+                    },
+                }))
+            })?
+        }
+        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Repetition(_) => None,
+    }
+}
+
+/// The bytes a class matches; `None` if it matches a non-ASCII scalar
+/// value (more than one byte in the input).
+fn byte_set(class: &Class) -> Option<ByteSet> {
+    let ranges: Vec<(u32, u32)> = match class {
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Unicode(c) => {
+            if c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F) {
+                return None;
+            }
+            c.ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                .collect()
+        }
+    };
+    let mut set = ByteSet([0; 4]);
+    for (start, end) in ranges {
+        (start..=end).for_each(|b| set.insert(b as u8));
+    }
+    Some(set)
 }
 
 fn required(hir: &Hir) -> Option<Vec<u8>> {
@@ -70,33 +192,9 @@ fn required(hir: &Hir) -> Option<Vec<u8>> {
 
 /// The bytes of a class that holds at most [`MAX_BYTES`] of them.
 fn class_bytes(class: &Class) -> Option<Vec<u8>> {
-    let ranges: Vec<(u32, u32)> = match class {
-        Class::Bytes(c) => c
-            .ranges()
-            .iter()
-            .map(|r| (u32::from(r.start()), u32::from(r.end())))
-            .collect(),
-        Class::Unicode(c) => c
-            .ranges()
-            .iter()
-            .map(|r| (u32::from(r.start()), u32::from(r.end())))
-            .collect(),
-    };
-    let mut bytes = Vec::new();
-    for (start, end) in ranges {
-        // A non-ASCII scalar value is more than one byte in the input.
-        if end > 0x7F && matches!(class, Class::Unicode(_)) {
-            return None;
-        }
-        if (end - start) as usize >= MAX_BYTES {
-            return None;
-        }
-        bytes.extend((start..=end).map(|b| b as u8));
-        if bytes.len() > MAX_BYTES {
-            return None;
-        }
-    }
-    (!bytes.is_empty()).then_some(bytes)
+    let set = byte_set(class)?;
+    let bytes: Vec<u8> = (0..=255).filter(|&b| set.contains(b)).collect();
+    (1..=MAX_BYTES).contains(&bytes.len()).then_some(bytes)
 }
 
 /// A rough rank of how often a byte occurs in source text; lower is rarer.
@@ -124,7 +222,49 @@ mod tests {
             .build()
             .parse(pattern)
             .unwrap();
-        RequiredBytes::of(&hir).map(|r| r.bytes)
+        Required::of(&hir).and_then(|r| r.bytes)
+    }
+
+    fn run_of(pattern: &str) -> Option<(usize, u32)> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .unwrap();
+        Required::of(&hir)
+            .and_then(|r| r.run)
+            .map(|r| (r.len, r.class.len()))
+    }
+
+    #[test]
+    fn finds_the_longest_run_of_one_class() {
+        assert_eq!(run_of(r"key=([A-Za-z]{16,64})"), Some((16, 52)));
+        assert_eq!(run_of(r"(?i)ghp_[0-9a-z]{36}"), Some((36, 36 + 26)));
+        assert_eq!(run_of(r"[a-f]{8}x[0-9]{10}"), Some((10, 10)));
+        // Too short to be worth a pass; optional; not in every branch.
+        assert_eq!(run_of(r"[a-z]{4}"), None);
+        assert_eq!(run_of(r"x(?:[a-z]{20})?"), None);
+        assert_eq!(run_of(r"[a-z]{20}|y"), None);
+    }
+
+    #[test]
+    fn branches_share_a_run_of_their_union() {
+        assert_eq!(run_of(r#""([a-z]{16})"|'([0-9]{20})'"#), Some((16, 36)));
+    }
+
+    #[test]
+    fn a_window_without_the_run_is_rejected() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(r"pass=([A-Za-z]{16,64})")
+            .unwrap();
+        let req = Required::of(&hir).unwrap();
+        assert!(req.found_in(b"pass=kQzLmWpXrTbNvYhE"));
+        assert!(!req.found_in(b"kQzLmWpXrTbNvYhE"), "the = is required too");
+        assert!(!req.found_in(b"pass=kQzLmWp_XrTbNvYhE"));
+        assert!(!req.found_in(b"short"));
     }
 
     #[test]
