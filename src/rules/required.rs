@@ -215,17 +215,8 @@ fn commonness(b: u8) -> u32 {
 mod tests {
     use super::*;
 
-    fn of(pattern: &str) -> Option<Vec<u8>> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(pattern)
-            .unwrap();
-        Required::of(&hir).and_then(|r| r.bytes)
-    }
-
-    fn run_of(pattern: &str) -> Option<(usize, u32)> {
+    /// What `pattern` requires, parsed as the rules' regexes are.
+    fn required_by(pattern: &str) -> Option<Required> {
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
@@ -233,6 +224,15 @@ mod tests {
             .parse(pattern)
             .unwrap();
         Required::of(&hir)
+    }
+
+    fn of(pattern: &str) -> Option<Vec<u8>> {
+        required_by(pattern).and_then(|r| r.bytes)
+    }
+
+    /// The run's length and the size of its class.
+    fn run_of(pattern: &str) -> Option<(usize, u32)> {
+        required_by(pattern)
             .and_then(|r| r.run)
             .map(|r| (r.len, r.class.len()))
     }
@@ -255,12 +255,7 @@ mod tests {
 
     #[test]
     fn a_window_without_the_run_is_rejected() {
-        let hir = regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .build()
-            .parse(r"pass=([A-Za-z]{16,64})")
-            .unwrap();
-        let req = Required::of(&hir).unwrap();
+        let req = required_by(r"pass=([A-Za-z]{16,64})").unwrap();
         assert!(req.found_in(b"pass=kQzLmWpXrTbNvYhE"));
         assert!(!req.found_in(b"kQzLmWpXrTbNvYhE"), "the = is required too");
         assert!(!req.found_in(b"pass=kQzLmWp_XrTbNvYhE"));
