@@ -5,25 +5,26 @@
 //! of its own keywords, so most bytes of most inputs are read exactly once,
 //! by the keyword search.
 //!
-//! One Aho-Corasick automaton over all keywords (ASCII case-insensitive,
-//! [`MatchKind::Standard`], so keywords nested in others, `secret` in
-//! `aws_secret`, are found too) decides what a hit is. It is driven in one
-//! of two ways:
+//! A hit is an occurrence of a keyword, ignoring ASCII case; hits may
+//! overlap, so keywords nested in others (`secret` in `aws_secret`) are
+//! found too. Two searches find exactly the same hits:
 //!
-//! - [`lanes`]: the automaton reads every byte, four quarters of the input
-//!   in lockstep, since a DFA step is a load that depends on the previous
-//!   one and one search alone is bound by load latency.
-//! - With AVX-512 VBMI, a SIMD filter ([`starts`]) first finds the offsets
-//!   where a keyword may start, 64 offsets per step, and the automaton is
-//!   walked anchored from those offsets only: 1.2% of the offsets of the
-//!   engine bench input and 0.35% of crate sources get that far. Hits then
-//!   come in order, so windows are built without a sort.
+//! - [`lanes`]: an Aho-Corasick automaton ([`MatchKind::Standard`]) reads
+//!   every byte, four quarters of the input in lockstep, since a DFA step is
+//!   a load that depends on the previous one and one search alone is bound
+//!   by load latency.
+//! - With AVX-512 VBMI, no automaton: a SIMD filter ([`starts`]) finds the
+//!   offsets where a keyword may start, 64 offsets per step, and the
+//!   keywords that may start at each offset it passes are compared with the
+//!   input there: 1.2% of the offsets of the engine bench input and 0.35% of
+//!   crate sources get that far. Hits then come in order, so windows are
+//!   built without a sort.
 //!
-//! Building the DFA and the filter takes a few milliseconds, longer than a
-//! pre-commit hook spends scanning, so the first bytes of a run go through a
-//! contiguous NFA in lanes (built in about a millisecond, several times
-//! slower per byte), and the DFA and filter are built once the run has
-//! scanned [`DFA_AFTER`] bytes. All ways report the same hits.
+//! Building the DFA takes a few milliseconds, longer than a pre-commit hook
+//! spends scanning, so the first bytes of a run go through a contiguous NFA
+//! in lanes (built in about a millisecond, several times slower per byte),
+//! and the DFA or the filter is built once the run has scanned
+//! [`DFA_AFTER`] bytes. All ways report the same hits.
 
 mod starts;
 
@@ -77,10 +78,11 @@ pub struct WindowScratch {
 
 /// What a run builds once it has scanned [`DFA_AFTER`] bytes.
 #[derive(Debug)]
-struct Built {
-    dfa: dfa::DFA,
-    /// Set if this CPU runs the SIMD filter; the DFA is then anchored.
-    starts: Option<StartFilter>,
+enum Built {
+    /// For CPUs that run the SIMD filter.
+    Starts(Box<StartFilter>),
+    /// For the others: an automaton over every byte, in lanes.
+    Lanes(Box<dfa::DFA>),
 }
 
 #[derive(Debug)]
@@ -89,13 +91,12 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// Length of the longest keyword.
     longest: usize,
-    /// Whether to use [`StartFilter`] once it is built.
+    /// Whether to build [`Built::Starts`] rather than [`Built::Lanes`].
     use_starts: bool,
     /// The keywords as a contiguous NFA: cheap to build, used first (always
     /// over every byte).
     nfa: Option<contiguous::NFA>,
-    /// The DFA and the start filter, built once [`DFA_AFTER`] bytes were
-    /// scanned.
+    /// Built once [`DFA_AFTER`] bytes were scanned.
     built: OnceLock<Built>,
     /// Bytes searched so far, until the DFA exists.
     scanned: AtomicUsize,
@@ -118,8 +119,8 @@ impl Prefilter {
         Prefilter::with_search(rules, starts::supported())
     }
 
-    /// `use_starts`: drive the automaton from [`StartFilter`] candidates
-    /// (the CPU must support it) rather than over every byte.
+    /// `use_starts`: find hits with [`StartFilter`] (the CPU should
+    /// support its SIMD search) rather than an automaton over every byte.
     fn with_search(rules: &RuleSet, use_starts: bool) -> Prefilter {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -159,8 +160,8 @@ impl Prefilter {
         }
     }
 
-    /// The DFA and start filter, if built or `len` more bytes make them
-    /// worth building.
+    /// The faster search, if built or `len` more bytes make it worth
+    /// building.
     fn built(&self, len: usize) -> Option<&Built> {
         if let Some(built) = self.built.get() {
             return Some(built);
@@ -169,20 +170,17 @@ impl Prefilter {
             return None;
         }
         Some(self.built.get_or_init(|| {
-            let start = match self.use_starts {
-                true => StartKind::Anchored,
-                false => StartKind::Unanchored,
-            };
-            let dfa = dfa::Builder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .start_kind(start)
-                .prefilter(false)
-                .build(&self.keywords)
-                .expect("keywords are plain literals");
-            Built {
-                dfa,
-                starts: self.use_starts.then(|| StartFilter::new(&self.keywords)),
+            match self.use_starts {
+                true => Built::Starts(Box::new(StartFilter::new(&self.keywords))),
+                false => Built::Lanes(Box::new(
+                    dfa::Builder::new()
+                        .match_kind(MatchKind::Standard)
+                        .ascii_case_insensitive(true)
+                        .start_kind(StartKind::Unanchored)
+                        .prefilter(false)
+                        .build(&self.keywords)
+                        .expect("keywords are plain literals"),
+                )),
             }
         }))
     }
@@ -195,15 +193,12 @@ impl Prefilter {
             return true;
         };
         match self.built(hay.len()) {
-            Some(Built {
-                dfa,
-                starts: Some(filter),
-            }) => {
-                anchored_at_starts(dfa, filter, hay, hit);
+            Some(Built::Starts(filter)) => {
+                filter.for_each_hit(hay, hit);
                 true
             }
-            Some(Built { dfa, starts: None }) => {
-                lanes(dfa, hay, self.longest, hit);
+            Some(Built::Lanes(dfa)) => {
+                lanes(dfa.as_ref(), hay, self.longest, hit);
                 false
             }
             None => {
@@ -280,34 +275,6 @@ impl LineStart {
         *self = LineStart { at, start };
         start
     }
-}
-
-/// Walks `a` anchored from each offset that passes `filter`, calling
-/// `hit(pattern, start, end)` for every keyword starting there, in order of
-/// offset.
-fn anchored_at_starts<A: Automaton>(
-    a: &A,
-    filter: &StartFilter,
-    hay: &[u8],
-    mut hit: impl FnMut(usize, usize, usize),
-) {
-    let start = a
-        .start_state(Anchored::Yes)
-        .expect("anchored search is supported");
-    filter.for_each_candidate(hay, |at| {
-        let mut sid = start;
-        for (end, &b) in (at + 1..).zip(&hay[at..]) {
-            sid = a.next_state(Anchored::Yes, sid, b);
-            if a.is_special(sid) {
-                if a.is_dead(sid) {
-                    break;
-                }
-                if a.is_match(sid) {
-                    report_anchored(a, sid, at, end, &mut hit);
-                }
-            }
-        }
-    });
 }
 
 /// Searches `hay` with `a` (built with [`MatchKind::Standard`], so a match
@@ -398,25 +365,6 @@ fn report_matches<A: Automaton>(
     }
 }
 
-/// Calls `hit` for each pattern matching in state `sid` that spans
-/// `start..end` (the state also lists shorter patterns ending at `end`).
-#[cold]
-#[inline(never)]
-fn report_anchored<A: Automaton>(
-    a: &A,
-    sid: StateID,
-    start: usize,
-    end: usize,
-    hit: &mut impl FnMut(usize, usize, usize),
-) {
-    for k in 0..a.match_len(sid) {
-        let pattern = a.match_pattern(sid, k);
-        if a.pattern_len(pattern) == end - start {
-            hit(pattern.as_usize(), start, end);
-        }
-    }
-}
-
 /// `size.bytes` past the keyword, extended to the next line end when one is
 /// close, so that a window rarely cuts a token in two; or the end of
 /// `size.lines` lines on, if that comes first.
@@ -463,13 +411,13 @@ mod tests {
         }
     }
 
-    /// Both ways of driving the automaton, where this CPU has them.
+    /// Both searches; the start filter runs without SIMD where this CPU
+    /// lacks it, slower but with the same hits.
     fn prefilters(rules: &RuleSet) -> Vec<Prefilter> {
-        let mut all = vec![Prefilter::with_search(rules, false)];
-        if starts::supported() {
-            all.push(Prefilter::with_search(rules, true));
-        }
-        all
+        vec![
+            Prefilter::with_search(rules, false),
+            Prefilter::with_search(rules, true),
+        ]
     }
 
     fn hits(keywords: &[&str], hay: &[u8]) -> Vec<(String, usize)> {
@@ -580,7 +528,8 @@ mod tests {
             assert!(p.built.get().is_none());
             assert_eq!(collect(&p), want);
             p.for_each_hit(&vec![b' '; DFA_AFTER], |_, _, _| {});
-            assert_eq!(p.built.get().unwrap().starts.is_some(), p.use_starts);
+            let starts = matches!(p.built.get().unwrap(), Built::Starts(_));
+            assert_eq!(starts, p.use_starts);
             assert_eq!(collect(&p), want, "use_starts: {}", p.use_starts);
         }
     }
