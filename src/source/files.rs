@@ -28,7 +28,7 @@ use std::sync::atomic::Ordering;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{text_view, Origin, Piece, Sink, Stats};
+use super::{is_binary, text_view, Origin, Piece, Sink, Stats, SNIFF_LEN};
 use crate::diag;
 
 /// Files at least this large are read in pieces of this many bytes.
@@ -211,8 +211,19 @@ fn scan_file(
     } else {
         opts.max_file_size + 1
     };
-    if let Err(e) = file.take(limit).read_to_end(buf) {
-        return diag::error(&shown, describe_io(&e));
+    let mut input = file.take(limit);
+    match read_text_head(&mut input, buf) {
+        Ok(Head::Binary) => {
+            stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Ok(Head::End) => {}
+        Ok(Head::More) => {
+            if let Err(e) = input.read_to_end(buf) {
+                return diag::error(&shown, describe_io(&e));
+            }
+        }
+        Err(e) => return diag::error(&shown, describe_io(&e)),
     }
     if buf.len() as u64 > opts.max_file_size {
         return skip_large(&shown, buf.len() as u64, opts, stats);
@@ -265,9 +276,14 @@ fn scan_pieces(
     let mut first = true;
     loop {
         let before = buf.len();
+        let first_piece = std::mem::take(&mut first);
+        if first_piece && read_text_head(&mut input, buf)? == Head::Binary {
+            stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
         let eof = fill(&mut input, buf, PIECE)?;
         total += (buf.len() - before) as u64;
-        if std::mem::take(&mut first) {
+        if first_piece {
             // The first piece decides what the input is, as for whole files.
             match text_view(buf) {
                 None => {
@@ -307,6 +323,28 @@ fn scan_pieces(
     }
     stats.scanned(total as usize);
     Ok(Some(total))
+}
+
+/// What the first [`SNIFF_LEN`] bytes of an input say.
+#[derive(Debug, PartialEq, Eq)]
+enum Head {
+    /// Binary: not worth reading further.
+    Binary,
+    /// Text, and the input ended within them.
+    End,
+    /// Text so far, and there may be more.
+    More,
+}
+
+/// Reads the first [`SNIFF_LEN`] bytes of `input` into the empty `buf`, so
+/// that a binary file costs one read rather than all of its bytes.
+fn read_text_head(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Head> {
+    let eof = fill(input, buf, SNIFF_LEN)?;
+    Ok(match (is_binary(buf), eof) {
+        (true, _) => Head::Binary,
+        (false, true) => Head::End,
+        (false, false) => Head::More,
+    })
 }
 
 /// Reads until `buf` holds `size` bytes or the input ends; true at the end.
@@ -456,6 +494,58 @@ mod tests {
         let mut got = sink.0.into_inner().unwrap();
         got.sort();
         assert_eq!(got, expected);
+    }
+
+    /// Counts the bytes read through it.
+    struct Counting<R>(R, usize);
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    /// A binary input costs its head, not all of its bytes, small or large;
+    /// a text input is read on past its head.
+    #[test]
+    fn binary_inputs_are_read_no_further_than_their_head() {
+        let mut binary = vec![b'x'; 3 * PIECE];
+        binary[SNIFF_LEN - 1] = 0;
+        let mut counting = Counting(&binary[..], 0);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_text_head(&mut counting, &mut buf).unwrap(),
+            Head::Binary
+        );
+        assert_eq!(counting.1, SNIFF_LEN);
+
+        let origin = Origin {
+            path: "p",
+            rel: "p",
+            commit: None,
+            lines: None,
+        };
+        let (sink, stats) = (Positions(Default::default()), Stats::default());
+        let mut counting = Counting(&binary[..], 0);
+        let read = scan_pieces(&mut counting, &origin, &sink, &stats, &mut Vec::new());
+        assert_eq!(read.unwrap(), None);
+        assert_eq!(counting.1, SNIFF_LEN);
+        assert_eq!(Stats::get(&stats.skipped_binary), 1);
+
+        // A NUL past the head is text, as before.
+        binary[SNIFF_LEN - 1] = b'x';
+        binary[SNIFF_LEN] = 0;
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_text_head(&mut &binary[..], &mut buf).unwrap(),
+            Head::More
+        );
+        assert_eq!(
+            read_text_head(&mut &b"short"[..], &mut Vec::new()).unwrap(),
+            Head::End
+        );
     }
 
     #[test]

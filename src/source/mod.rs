@@ -121,9 +121,16 @@ impl Stats {
     }
 }
 
-/// True if the buffer looks binary: a NUL byte in its first 8 KiB.
-pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+/// The bytes at the start of an input that decide whether it is binary.
+pub const SNIFF_LEN: usize = 8 << 10;
+
+/// True if an input starting with `head` (its first [`SNIFF_LEN`] bytes, or
+/// all of it if shorter) is binary, as [`text_view`] decides: no UTF-16
+/// byte order mark, and a NUL byte in the first [`SNIFF_LEN`] bytes.
+pub fn is_binary(head: &[u8]) -> bool {
+    !head.starts_with(&[0xFF, 0xFE])
+        && !head.starts_with(&[0xFE, 0xFF])
+        && memchr::memchr(0, &head[..head.len().min(SNIFF_LEN)]).is_some()
 }
 
 /// The bytes as the detector should see them, or `None` for binary data.
@@ -141,7 +148,7 @@ pub fn text_view(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
     match bytes {
         [0xFF, 0xFE, body @ ..] => Some(utf16(body, u16::from_le_bytes)),
         [0xFE, 0xFF, body @ ..] => Some(utf16(body, u16::from_be_bytes)),
-        _ if looks_binary(bytes) => None,
+        _ if is_binary(bytes) => None,
         _ => Some(Cow::Borrowed(bytes)),
     }
 }
@@ -167,11 +174,13 @@ mod tests {
 
     #[test]
     fn binary_sniff_looks_for_nul_in_the_head() {
-        assert!(looks_binary(b"abc\0def"));
-        assert!(!looks_binary(b"plain text\n"));
+        assert!(is_binary(b"abc\0def"));
+        assert!(!is_binary(b"plain text\n"));
         let mut late = vec![b'a'; 10_000];
         late.push(0);
-        assert!(!looks_binary(&late));
+        assert!(!is_binary(&late));
+        // UTF-16 holds NULs but is text.
+        assert!(!is_binary(b"\xFF\xFEa\0b\0"));
     }
 
     #[test]
