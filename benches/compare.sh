@@ -46,7 +46,9 @@
 # max RSS from GNU time. Max RSS is that of the largest single process of the command's process
 # tree (wait4 semantics), not a sum: for tools that run git in a child (gitleaks, git-secrets) it
 # is the larger of the two. Runs are interleaved (run 1 of every tool, then run 2, ...) so that
-# load from other work on the machine spreads over all tools alike.
+# load from other work on the machine spreads over all tools alike. Before the directory and
+# history jobs, every file of the input is read once, untimed, so every tool meets a warm page
+# cache (without it, the first tool's first run paid for reading the disk after a build).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -469,6 +471,12 @@ peer_rows() {
     done
 }
 
+# warm_cache PATH: reads every file under PATH once, untimed, so that the first timed run of
+# the first tool does not pay for what a build or another job pushed out of the page cache.
+warm_cache() {
+    find "$1" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
+}
+
 job_dir() {
     local t=$1 label
     label="$t ($(describe_tree "$t"))"
@@ -476,6 +484,7 @@ job_dir() {
     RUNNABLE=()
     add_row dir "$label" keygate base dir "$t"
     peer_rows dir "$label" dir "$t"
+    warm_cache "$t"
     run_rows "${RUNNABLE[@]}"
 }
 
@@ -493,6 +502,7 @@ job_history() {
         add_row history "$label" cat-file-unordered ref floor "$t"
         add_row history "$label" cat-file ref floor "$t"
     fi
+    warm_cache "$t"
     run_rows "${RUNNABLE[@]}"
 }
 
