@@ -58,9 +58,10 @@ struct ShiftOr<const N: usize> {
 }
 
 impl<const N: usize> ShiftOr<N> {
-    fn new<K: AsRef<[u8]>>(keywords: &[K], buckets: usize) -> ShiftOr<N> {
+    /// Tables for `buckets` (from [`assign`]) of `keywords`.
+    fn new<K: AsRef<[u8]>>(keywords: &[K], buckets: &[Vec<usize>]) -> ShiftOr<N> {
         let mut tables = [[u64::MAX; 128]; N];
-        for (bucket, members) in assign::<N, K>(keywords, buckets).iter().enumerate() {
+        for (bucket, members) in buckets.iter().enumerate() {
             let bit = !(1 << bucket);
             for k in members.iter().map(|&p| keywords[p].as_ref()) {
                 for (j, table) in tables.iter_mut().enumerate() {
@@ -165,7 +166,7 @@ impl StartFilter {
     /// A filter for `keywords` (non-empty byte strings, no two equal
     /// ignoring ASCII case); hits name a keyword by its index here.
     pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> StartFilter {
-        let first = ShiftOr::new(keywords, BUCKETS);
+        let first = ShiftOr::new(keywords, &assign::<PREFIX, K>(keywords, BUCKETS));
         let mut planes = [[[0u8; 128]; BUCKETS / 8]; PREFIX];
         for (j, table) in first.tables.iter().enumerate() {
             for (g, plane) in planes[j].iter_mut().enumerate() {
@@ -174,7 +175,9 @@ impl StartFilter {
                 }
             }
         }
-        let members = assign::<CONFIRM_PREFIX, K>(keywords, CONFIRM_BUCKETS)
+        let buckets = assign::<CONFIRM_PREFIX, K>(keywords, CONFIRM_BUCKETS);
+        let confirm = ShiftOr::new(keywords, &buckets);
+        let members = buckets
             .into_iter()
             .map(|bucket| {
                 bucket
@@ -185,7 +188,7 @@ impl StartFilter {
             .collect();
         StartFilter {
             first,
-            confirm: ShiftOr::new(keywords, CONFIRM_BUCKETS),
+            confirm,
             planes,
             members,
         }
