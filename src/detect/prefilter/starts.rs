@@ -199,11 +199,14 @@ impl StartFilter {
     /// one offset come in no particular order).
     pub fn for_each_hit(&self, hay: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         self.for_each_candidate(hay, |i| {
+            // Bit k is set if bucket k may have a keyword at `i`.
+            let mut buckets = !self.confirm.mask(hay, i);
+            if buckets == 0 {
+                return;
+            }
             let word = hay
                 .get(i..i + 8)
                 .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")));
-            // Bit k is clear if bucket k may have a keyword at `i`.
-            let mut buckets = !self.confirm.mask(hay, i);
             while buckets != 0 {
                 let k = buckets.trailing_zeros() as usize;
                 buckets &= buckets - 1;
