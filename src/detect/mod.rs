@@ -324,8 +324,11 @@ fn assign_lines(hay: &[u8], found: &mut [Match]) {
     let mut pos = 0;
     let mut line_start = 0;
     for m in found.iter_mut() {
-        for nl in memchr::memchr_iter(b'\n', &hay[pos..m.start]) {
-            line += 1;
+        // Counting is vectorised; stopping at each newline is not, and the
+        // bytes before a file's last finding are often most of the file.
+        let gap = &hay[pos..m.start];
+        line += memchr::memchr_iter(b'\n', gap).count();
+        if let Some(nl) = memchr::memrchr(b'\n', gap) {
             line_start = pos + nl + 1;
         }
         pos = m.start;

@@ -42,6 +42,17 @@ fn finds_secret_at_start_and_end_of_buffer() {
 }
 
 #[test]
+fn lines_and_columns_of_many_matches() {
+    let d = detector(KEY_RULE);
+    let hay = b"tok_aaaa1111 tok_bbbb2222\n\n\n  tok_cccc3333\nx\ny tok_dddd4444 tok_eeee5555";
+    let at: Vec<_> = secrets(&d, hay)
+        .into_iter()
+        .map(|(_, l, c)| (l, c))
+        .collect();
+    assert_eq!(at, vec![(1, 1), (1, 14), (4, 3), (6, 3), (6, 16)]);
+}
+
+#[test]
 fn crlf_and_non_utf8_input() {
     let d = detector(KEY_RULE);
     let hay = b"\xff\xfe junk\r\nkey: tok_abcd1234\r\nmore\xc3\x28\r\n";
