@@ -236,8 +236,15 @@ impl Prefilter {
         for &(kw_start, pattern) in hits.iter() {
             let kw_end = kw_start + self.keywords[pattern].len();
             let start = line.of(hay, kw_start);
+            // Rules sharing a keyword often share a window size too.
+            let mut sized: Option<(WindowSize, usize)> = None;
             for &rule in &self.owners[pattern] {
-                let end = window_end(hay, kw_end, rule_windows[rule]);
+                let size = rule_windows[rule];
+                let end = match sized {
+                    Some((s, end)) if s == size => end,
+                    _ => window_end(hay, kw_end, size),
+                };
+                sized = Some((size, end));
                 match out.get_mut(last[rule]) {
                     // Overlapping or touching: one window.
                     Some(w) if start <= w.end => w.end = w.end.max(end),
@@ -370,17 +377,14 @@ fn report_matches<A: Automaton>(
 /// `size.lines` lines on, if that comes first.
 fn window_end(hay: &[u8], kw_end: usize, size: WindowSize) -> usize {
     let nominal = kw_end.saturating_add(size.bytes).min(hay.len());
-    let limit = nominal.saturating_add(MAX_SNAP).min(hay.len());
-    let end = match memchr::memchr(b'\n', &hay[nominal..limit]) {
-        Some(i) => nominal + i,
-        None => limit,
-    };
-    match size.lines {
-        Some(n) => memchr::memchr_iter(b'\n', &hay[kw_end..end])
-            .nth(n)
-            .map_or(end, |i| kw_end + i),
-        None => end,
+    if let Some(n) = size.lines {
+        // Lines end before the nominal end, usually: then that is all.
+        if let Some(i) = memchr::memchr_iter(b'\n', &hay[kw_end..nominal]).nth(n) {
+            return kw_end + i;
+        }
     }
+    let limit = nominal.saturating_add(MAX_SNAP).min(hay.len());
+    memchr::memchr(b'\n', &hay[nominal..limit]).map_or(limit, |i| nominal + i)
 }
 
 #[cfg(test)]
