@@ -7,10 +7,11 @@
 //! under [`Condition::All`] every kind of check that is present must pass.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context as _, Result};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 
 use super::{AllowlistSpec, LazyRegex, RegexTarget, Trust};
 
@@ -29,6 +30,9 @@ pub enum Condition {
 pub struct Allowlist {
     /// Compiled on first use: most runs never test a candidate.
     regexes: Vec<LazyRegex>,
+    /// `regexes` as one set, built on first use; `None` if they are fewer
+    /// than two or do not compile together (see [`Allowlist::set`]).
+    set: OnceLock<Option<RegexSet>>,
     target: RegexTarget,
     /// Lowercased.
     stopwords: Vec<String>,
@@ -122,6 +126,7 @@ impl Allowlist {
                 .into_iter()
                 .map(|r| LazyRegex::compiled(r, "allowlist"))
                 .collect(),
+            set: OnceLock::new(),
             target: parts.target,
             stopwords: parts.stopwords.iter().map(|s| s.to_lowercase()).collect(),
             paths: Paths {
@@ -153,7 +158,10 @@ impl Allowlist {
                     RegexTarget::Match => c.whole_match,
                     RegexTarget::Line => c.line,
                 };
-                self.regexes.iter().any(|r| r.is_match(target))
+                match self.set() {
+                    Some(set) => set.is_match(target),
+                    None => self.regexes.iter().any(|r| r.is_match(target)),
+                }
             })
         };
         let stopword = || {
@@ -171,6 +179,27 @@ impl Allowlist {
                 checks.iter().any(Option::is_some) && !checks.contains(&Some(false))
             }
         }
+    }
+
+    /// The regexes as one set, searched in one pass instead of one pass
+    /// each: a global allowlist has a dozen, tried on every candidate.
+    /// Built with ASCII classes, as [`super::compile_regex`] builds each
+    /// one; if a pattern needs Unicode (or is broken), the regexes are
+    /// tried one by one instead, each compiled as it would be alone.
+    fn set(&self) -> Option<&RegexSet> {
+        self.set
+            .get_or_init(|| {
+                if self.regexes.len() < 2 {
+                    return None;
+                }
+                RegexSetBuilder::new(self.regexes.iter().map(LazyRegex::pattern))
+                    .unicode(false)
+                    .size_limit(64 << 20)
+                    .dfa_size_limit(64 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Whether `path` passes this allowlist's path check; `None` if it has
@@ -251,6 +280,30 @@ mod tests {
         assert!(!a.allows(&cand("test_abc", "web/main.js")));
         assert!(!a.allows(&cand("live_abc", "web/package-lock.json")));
         assert!(!a.allows_path("web/package-lock.json"));
+    }
+
+    /// Searched as one set, or one by one when a pattern needs Unicode:
+    /// the same answers either way.
+    #[test]
+    fn regexes_allow_as_a_set_or_one_by_one() {
+        let list = |patterns: &[&str]| {
+            Allowlist::new(AllowlistParts {
+                regexes: patterns.iter().map(|p| compile_regex(p).unwrap()).collect(),
+                ..AllowlistParts::default()
+            })
+            .unwrap()
+        };
+        let ascii = list(&[r"^abc", r"(?i)x{4}", r"\d$"]);
+        assert!(ascii.set().is_some());
+        let unicode = list(&[r"^abc", r"(?i)x{4}", r"\d$", r"^\p{Greek}+$"]);
+        assert!(unicode.set().is_none());
+        for a in [&ascii, &unicode] {
+            assert!(a.allows(&cand("abcdef", "p")));
+            assert!(a.allows(&cand("aXxXxb", "p")));
+            assert!(a.allows(&cand("key7", "p")));
+            assert!(!a.allows(&cand("zabc", "p")));
+        }
+        assert!(unicode.allows(&cand("\u{3b1}\u{3b2}", "p")));
     }
 
     #[test]

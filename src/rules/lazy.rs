@@ -94,6 +94,10 @@ impl LazyRegex {
         self.get().is_some_and(|r| r.is_match(hay))
     }
 
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
     /// Wraps a regex that is already compiled.
     pub fn compiled(regex: Regex, origin: &str) -> LazyRegex {
         LazyRegex {
